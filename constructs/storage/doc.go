@@ -1,0 +1,3 @@
+// Package storage is the MedBookings storage construct: see its Config for the
+// settings it takes from context.
+package storage
