@@ -2,6 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -14,6 +18,7 @@ import (
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/secretscan"
 	"github.com/sheigoldberg/medbookings/infrastructure/stacks"
 )
 
@@ -144,6 +149,87 @@ func TestGoldenTemplates(t *testing.T) {
 	b := theBuiltApp(t)
 	for env, st := range b.stacks {
 		cdktest.Golden(t, *st.StackName()+".template.json", cdktest.Normalize(t, cdktest.JSON(t, b.tpl[env])))
+	}
+}
+
+// statefulResources are the resources that hold data, by logical ID. A change
+// of a logical ID is a replacement (a new, empty resource): these IDs are
+// pinned, and their deletion policies are what production needs.
+var statefulResources = []struct {
+	logicalID, resourceType string
+	// deletion policy per environment
+	staging, production string
+}{
+	{"StorageUploadsBDC5E374", "AWS::S3::Bucket", "Delete", "Retain"},
+	{"StorageAccessLogs96FB524C", "AWS::S3::Bucket", "Delete", "Retain"},
+	{"StorageKeyBAA9457B", "AWS::KMS::Key", "Delete", "Retain"},
+}
+
+func TestStatefulResourcesArePinnedAndKept(t *testing.T) {
+	b := theBuiltApp(t)
+	for _, env := range []string{"staging", "production"} {
+		resources, _ := cdktest.JSON(t, b.tpl[env])["Resources"].(map[string]any)
+		for _, r := range statefulResources {
+			t.Run(env+"/"+r.logicalID, func(t *testing.T) {
+				res, ok := resources[r.logicalID].(map[string]any)
+				require.True(t, ok, "stateful resource %s must keep its logical ID", r.logicalID)
+				assert.Equal(t, r.resourceType, res["Type"])
+				want := r.staging
+				if env == "production" {
+					want = r.production
+				}
+				assert.Equal(t, want, res["DeletionPolicy"], "DeletionPolicy")
+				assert.Equal(t, want, res["UpdateReplacePolicy"], "UpdateReplacePolicy")
+			})
+		}
+	}
+}
+
+func TestStackOutputs(t *testing.T) {
+	b := theBuiltApp(t)
+	for env, tpl := range b.tpl {
+		outputs, _ := cdktest.JSON(t, tpl)["Outputs"].(map[string]any)
+		for _, name := range []string{"UploadsBucketName", "UploadsBucketRegion"} {
+			o, ok := outputs[name].(map[string]any)
+			if assert.True(t, ok, "%s output %s", env, name) {
+				assert.NotEmpty(t, o["Description"], "%s output %s has a description", env, name)
+			}
+		}
+	}
+}
+
+// TestNoSecretsInTemplates scans both synthesized templates for anything
+// that looks like a credential, and for literal values under names that
+// hold one: secrets are referenced (ARN, Ref, dynamic reference), never held.
+func TestNoSecretsInTemplates(t *testing.T) {
+	b := theBuiltApp(t)
+	for env, tpl := range b.tpl {
+		for _, f := range secretscan.ScanTemplate(env, cdktest.JSON(t, tpl)) {
+			t.Error(f)
+		}
+	}
+}
+
+// TestNoSecretsInRepository scans every file git knows of (tracked or new,
+// not ignored) for credential-shaped strings.
+func TestNoSecretsInRepository(t *testing.T) {
+	out, err := exec.Command("git", "-C", cdktest.RepoRoot(), "ls-files", "-co", "--exclude-standard", "-z").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	files := strings.Split(strings.TrimRight(string(out), "\x00"), "\x00")
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		if f == "" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(cdktest.RepoRoot(), f))
+		if err != nil {
+			continue // deleted in the work tree
+		}
+		for _, finding := range secretscan.ScanText(f, string(data)) {
+			t.Error(finding)
+		}
 	}
 }
 

@@ -243,6 +243,18 @@ func (s *Settings) validate(ps *config.Problems) {
 		e.Monitoring.Validate(ek+".monitoring", ps)
 		budget += e.Monitoring.MonthlyBudgetUSD
 	}
+	// Production data survives `cdk deploy` and `cdk destroy`, whatever else
+	// is edited in cdk.json.
+	pk := ContextKey + ".production"
+	if s.Production.Storage.RemovalPolicy == "destroy" {
+		ps.Add(pk+".storage.removalPolicy", s.Production.Storage.RemovalPolicy, `"retain" in production (uploads are medical-practice records)`)
+	}
+	if !s.Production.Database.DeletionProtection {
+		ps.Add(pk+".database.deletionProtection", false, "true in production")
+	}
+	if !s.Production.TerminationProtection {
+		ps.Add(pk+".terminationProtection", false, "true in production")
+	}
 	if s.Staging.Branch == s.Production.Branch {
 		ps.Add(ContextKey+".staging.branch", s.Staging.Branch, "a branch other than production's (%s)", s.Production.Branch)
 	}

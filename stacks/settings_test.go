@@ -177,6 +177,12 @@ func TestBadContext(t *testing.T) {
 			wantKey: "medbookings.shared.account", wantText: []string{"12-digit"}},
 		{name: "empty GitHub token secret name", set: map[string]any{"medbookings.production.hosting.gitHubTokenSecretName": ""},
 			wantKey: "medbookings.production.hosting.gitHubTokenSecretName", wantText: []string{"existing Secrets Manager secret"}},
+		{name: "production bucket not retained", set: map[string]any{"medbookings.production.storage.removalPolicy": "destroy"},
+			wantKey: "medbookings.production.storage.removalPolicy", wantText: []string{`"destroy"`, `"retain" in production`}},
+		{name: "production database unprotected", set: map[string]any{"medbookings.production.database.deletionProtection": "false"},
+			wantKey: "medbookings.production.database.deletionProtection", wantText: []string{"true in production"}},
+		{name: "production stack unprotected", set: map[string]any{"medbookings.production.terminationProtection": "false"},
+			wantKey: "medbookings.production.terminationProtection", wantText: []string{"true in production"}},
 		{name: "override below a value", set: map[string]any{"medbookings.shared.region.x": "1"},
 			wantKey: "medbookings.shared.region.x", wantText: []string{"is not an object"}},
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/storage"
 )
 
 // Tag keys put on every resource of both stacks.
@@ -30,6 +32,8 @@ type MedBookingsStack struct {
 	awscdk.Stack
 	// Environment is the settings the stack was built from.
 	Environment Environment
+	// Storage is the uploads bucket and its access-log bucket.
+	Storage *storage.Uploads
 }
 
 // NewMedBookingsStack creates the stack of one environment in scope, named
@@ -60,5 +64,24 @@ func NewMedBookingsStack(scope constructs.Construct, props StackProps) *MedBooki
 		awscdk.Tags_Of(stack).Add(jsii.String(k), tagValues[k], nil)
 	}
 
-	return &MedBookingsStack{Stack: stack, Environment: env}
+	st := &MedBookingsStack{Stack: stack, Environment: env}
+
+	st.Storage = storage.NewStorage(stack, jsii.String("Storage"), &storage.Props{Config: env.Storage})
+
+	st.outputs()
+	return st
+}
+
+// outputs are the values an operator needs from the stack (`cdk deploy`
+// prints them; `aws cloudformation describe-stacks` reads them). Never a
+// secret value: secrets are given by ARN.
+func (st *MedBookingsStack) outputs() {
+	out := func(id, description string, value *string) {
+		awscdk.NewCfnOutput(st.Stack, jsii.String(id), &awscdk.CfnOutputProps{
+			Value:       value,
+			Description: jsii.String(description),
+		})
+	}
+	out("UploadsBucketName", "Uploads bucket (app variable "+storage.EnvBucketName+")", st.Storage.BucketName)
+	out("UploadsBucketRegion", "Region of the uploads bucket (app variable "+storage.EnvBucketRegion+")", st.Storage.Region)
 }

@@ -48,7 +48,12 @@ func IsBucketName(name string) bool {
 func (c Config) Validate(key string, hosts []string, ps *config.Problems) {
 	if !IsBucketName(c.BucketName) {
 		ps.Add(key+".bucketName", c.BucketName,
-			"an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit")
+			"an S3 bucket name: 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit")
+	} else if strings.Contains(c.BucketName, ".") {
+		// S3 accepts it, but *.s3.<region>.amazonaws.com's certificate does
+		// not cover a dotted name: presigned virtual-hosted HTTPS URLs fail.
+		ps.Add(key+".bucketName", c.BucketName,
+			"a bucket name without '.' (browsers reject the TLS certificate of a dotted bucket's virtual-hosted URL, which presigned uploads use)")
 	}
 	ps.OneOf(key+".removalPolicy", c.RemovalPolicy, "retain", "destroy")
 	allowed := make([]string, len(hosts))
@@ -58,8 +63,15 @@ func (c Config) Validate(key string, hosts []string, ps *config.Problems) {
 	if len(c.CorsOrigins) == 0 {
 		ps.Add(key+".corsOrigins", c.CorsOrigins, "a list of at least one of %s", strings.Join(allowed, ", "))
 	}
+	seen := map[string]int{}
 	for i, o := range c.CorsOrigins {
-		ps.OneOf(fmt.Sprintf("%s.corsOrigins[%d]", key, i), o, allowed...)
+		k := fmt.Sprintf("%s.corsOrigins[%d]", key, i)
+		if first, dup := seen[o]; dup {
+			ps.Add(k, o, "an origin not already listed (it repeats corsOrigins[%d])", first)
+			continue
+		}
+		seen[o] = i
+		ps.OneOf(k, o, allowed...)
 	}
 	ps.IntRange(key+".noncurrentVersionExpirationDays", c.NoncurrentVersionExpirationDays, 1, 3650)
 	if c.InfrequentAccessAfterDays != 0 {

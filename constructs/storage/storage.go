@@ -1,0 +1,264 @@
+package storage
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+)
+
+// Names of the application's environment variables that carry the uploads
+// bucket. Amplify Hosting refuses variable names that begin with AWS_, so the
+// requirements' S3_BUCKET_NAME / AWS_REGION pair becomes these two.
+const (
+	EnvBucketName   = "UPLOADS_BUCKET_NAME"
+	EnvBucketRegion = "UPLOADS_BUCKET_REGION"
+)
+
+// What GrantUploads gives, and what the browser may do across origins.
+var (
+	// ObjectActions are granted on the uploads bucket's objects only.
+	ObjectActions = []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}
+	// KeyActions are what S3 needs from the caller's identity to write
+	// (GenerateDataKey) and read (Decrypt) objects under the bucket's key.
+	// kms:Encrypt is never called by S3 and is not granted.
+	KeyActions = []string{"kms:Decrypt", "kms:GenerateDataKey"}
+
+	// CorsMethods are the methods of a presigned upload (PUT), download
+	// (GET) and existence/size check (HEAD).
+	CorsMethods = []awss3.HttpMethods{awss3.HttpMethods_GET, awss3.HttpMethods_PUT, awss3.HttpMethods_HEAD}
+	// CorsAllowedHeaders are the request headers the browser may send beyond
+	// the CORS-safelisted ones: the presigned PUT carries the file's
+	// Content-Type. Everything else the signature needs travels in the URL's
+	// query string (X-Amz-*), which CORS does not inspect.
+	CorsAllowedHeaders = []string{"content-type"}
+	// CorsExposedHeaders are readable by the page: the ETag confirms what
+	// S3 stored (and is what a multipart upload's completion needs).
+	CorsExposedHeaders = []string{"ETag"}
+)
+
+const (
+	// CorsMaxAgeSeconds lets browsers cache a preflight for an hour.
+	CorsMaxAgeSeconds = 3600
+	// AbortIncompleteMultipartDays removes the parts of uploads that were
+	// never completed (they are billed as storage but invisible in listings).
+	AbortIncompleteMultipartDays = 7
+)
+
+// Props configure the storage construct.
+type Props struct {
+	// Config is the environment's storage settings (already validated by
+	// stacks.Load).
+	Config Config
+}
+
+// Uploads is what the storage construct created: the private, encrypted,
+// versioned bucket that replaces Vercel Blob, and its access-log bucket.
+type Uploads struct {
+	// Bucket holds the application's uploads.
+	Bucket awss3.IBucket
+	// BucketName is the uploads bucket's physical name (EnvBucketName).
+	BucketName *string
+	// Region is the uploads bucket's region (EnvBucketRegion).
+	Region *string
+	// LogBucket receives the uploads bucket's server access logs.
+	LogBucket awss3.IBucket
+	// Key encrypts the uploads bucket's objects (SSE-KMS, bucket key on).
+	Key awskms.IKey
+
+	name string // the configured bucket name, for messages
+}
+
+// NewStorage creates the uploads bucket of one environment, its KMS key and
+// its access-log bucket under a construct with the given id ("Storage").
+//
+// Construct tree (part of the contract: renaming a child replaces a bucket):
+//
+//	<id>/Key             customer managed KMS key of the uploads bucket
+//	<id>/AccessLogs      server access log bucket (SSE-S3)
+//	<id>/Uploads         the uploads bucket
+func NewStorage(scope constructs.Construct, id *string, props *Props) *Uploads {
+	c := props.Config
+	self := constructs.NewConstruct(scope, id)
+	removal := awscdk.RemovalPolicy_RETAIN
+	if c.RemovalPolicy == "destroy" {
+		removal = awscdk.RemovalPolicy_DESTROY
+	}
+
+	key := awskms.NewKey(self, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the objects of S3 bucket " + c.BucketName + " (MedBookings uploads)"),
+		Alias:             jsii.String("alias/" + c.BucketName),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+	})
+
+	logs := awss3.NewBucket(self, jsii.String("AccessLogs"), &awss3.BucketProps{
+		// S3 server access logging cannot deliver to a bucket whose default
+		// encryption is SSE-KMS: SSE-S3 is the only choice here.
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		// Versioned so that a deleted or overwritten log stays recoverable
+		// for the same undo window as an upload.
+		Versioned:     jsii.Bool(true),
+		RemovalPolicy: removal,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("ExpireAccessLogs"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(c.AccessLogExpirationDays))),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(float64(c.NoncurrentVersionExpirationDays))),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(AbortIncompleteMultipartDays)),
+		}},
+	})
+	compliance.Suppress(logs, map[string]string{
+		"AwsSolutions-S1": "This is the server access log bucket: logging it into itself loops, and logging it into " +
+			"a third bucket only moves the same finding there. Writes to it come from the S3 logging service only (bucket policy).",
+		"HIPAA.Security-S3BucketLoggingEnabled": "This is the server access log bucket: logging it into itself loops, and " +
+			"logging it into a third bucket only moves the same finding there.",
+		"HIPAA.Security-S3DefaultEncryptionKMS": "S3 server access logging does not support destination buckets with SSE-KMS " +
+			"default encryption; SSE-S3 (AES-256) is the only supported encryption. The logs hold request metadata (object keys, " +
+			"requesters), not the uploaded documents.",
+		"HIPAA.Security-S3BucketReplicationEnabled": "Access logs are audit data of a single-region deployment (multi-region is " +
+			"out of scope in the requirements); they are versioned, TLS-only and kept for the configured period.",
+	})
+
+	lifecycle := []*awss3.LifecycleRule{
+		{
+			Id:                                  jsii.String("AbortIncompleteMultipartUploads"),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(AbortIncompleteMultipartDays)),
+		},
+		{
+			// Replaced and deleted uploads stay restorable for this long.
+			Id:                          jsii.String("ExpireNoncurrentVersions"),
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(c.NoncurrentVersionExpirationDays))),
+			// Once its last version is gone, a delete marker is clutter.
+			ExpiredObjectDeleteMarker: jsii.Bool(true),
+		},
+	}
+	if c.InfrequentAccessAfterDays > 0 {
+		lifecycle = append(lifecycle, &awss3.LifecycleRule{
+			// Objects under 128 KiB stay in STANDARD: see
+			// TransitionDefaultMinimumObjectSize on the bucket.
+			Id: jsii.String("CurrentVersionsToInfrequentAccess"),
+			Transitions: &[]*awss3.Transition{{
+				StorageClass:    awss3.StorageClass_INFREQUENT_ACCESS(),
+				TransitionAfter: awscdk.Duration_Days(jsii.Number(float64(c.InfrequentAccessAfterDays))),
+			}},
+		})
+	}
+
+	allowedOrigins := make([]*string, len(c.CorsOrigins))
+	for i, o := range c.CorsOrigins {
+		allowedOrigins[i] = jsii.String(o)
+	}
+	bucket := awss3.NewBucket(self, jsii.String("Uploads"), &awss3.BucketProps{
+		BucketName:       jsii.String(c.BucketName),
+		Encryption:       awss3.BucketEncryption_KMS,
+		EncryptionKey:    key,
+		BucketKeyEnabled: jsii.Bool(true),
+		// SSE-C would let anyone holding s3:PutObject re-encrypt objects with
+		// a key we never see (the "ransomware by SSE-C" pattern).
+		BlockedEncryptionTypes: &[]awss3.BlockedEncryptionType{awss3.BlockedEncryptionType_SSE_C()},
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		EnforceSSL:             jsii.Bool(true),
+		MinimumTLSVersion:      jsii.Number(1.2),
+		Versioned:              jsii.Bool(true),
+		RemovalPolicy:          removal,
+		// No autoDeleteObjects: it would add a Lambda-backed custom resource
+		// that empties the bucket on delete — the one thing medical records
+		// must never be exposed to. Deleting staging needs an emptied bucket.
+		AutoDeleteObjects: jsii.Bool(false),
+		Cors: &[]*awss3.CorsRule{{
+			Id:             jsii.String("PresignedBrowserAccess"),
+			AllowedOrigins: &allowedOrigins,
+			AllowedMethods: &CorsMethods,
+			AllowedHeaders: jsii.Strings(CorsAllowedHeaders...),
+			ExposedHeaders: jsii.Strings(CorsExposedHeaders...),
+			MaxAge:         jsii.Number(CorsMaxAgeSeconds),
+		}},
+		LifecycleRules: &lifecycle,
+		// Lifecycle transitions skip objects under 128 KiB: STANDARD_IA bills
+		// them as 128 KiB, so moving them would cost more, not less.
+		TransitionDefaultMinimumObjectSize: awss3.TransitionDefaultMinimumObjectSize_ALL_STORAGE_CLASSES_128_K,
+		ServerAccessLogsBucket:             logs,
+		ServerAccessLogsPrefix:             jsii.String(c.BucketName + "/"),
+		TargetObjectKeyFormat:              awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME),
+	})
+	compliance.Suppress(bucket, map[string]string{
+		"HIPAA.Security-S3BucketReplicationEnabled": "Cross-region replication is a multi-region DR measure and the requirements " +
+			"keep MedBookings in eu-west-1 only (Amplify, RDS and the bucket share one region). Accidental loss is covered by " +
+			"versioning with a noncurrent-version retention window and a retained bucket and key in production; S3 stores " +
+			"objects redundantly across at least three availability zones.",
+	})
+
+	return &Uploads{
+		Bucket:     bucket,
+		BucketName: bucket.BucketName(),
+		Region:     awscdk.Stack_Of(self).Region(),
+		LogBucket:  logs,
+		Key:        key,
+		name:       c.BucketName,
+	}
+}
+
+// GrantUploads gives grantee (the app's compute role) exactly what uploads
+// need: s3:PutObject, s3:GetObject and s3:DeleteObject on the objects of
+// the uploads bucket, and kms:GenerateDataKey / kms:Decrypt on its key when
+// called through S3. No bucket-level action (no ListBucket: the app knows
+// its object keys; a missing key answers 403, not 404) and nothing on any
+// other bucket.
+//
+// The object ARN ends in "/*", which AwsSolutions-IAM5 reports; when the
+// grantee is a construct with a DefaultPolicy (an awsiam.Role), that one
+// finding is suppressed on it, narrowly (appliesTo the exact resource).
+func (u *Uploads) GrantUploads(grantee awsiam.IGrantable) awsiam.Grant {
+	objects := u.Bucket.ArnForObjects(jsii.String("*"))
+	grant := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings(ObjectActions...),
+		ResourceArns: &[]*string{objects},
+	})
+	keyGrant := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings(KeyActions...),
+		ResourceArns: &[]*string{u.Key.KeyArn()},
+		Conditions: &map[string]*map[string]any{
+			"StringEquals": {"kms:ViaService": jsii.String("s3." + *u.Region + ".amazonaws.com")},
+		},
+	})
+	u.suppressObjectWildcard(grantee)
+	return grant.Combine(keyGrant)
+}
+
+// ObjectsFinding is the AwsSolutions-IAM5 finding that the grant's object
+// ARN produces ("Resource::<LogicalId.Arn>/*").
+func (u *Uploads) ObjectsFinding() string {
+	stack := awscdk.Stack_Of(u.Bucket)
+	cfn := u.Bucket.Node().DefaultChild().(awscdk.CfnElement)
+	logicalID := stack.Resolve(stack.GetLogicalId(cfn))
+	return "Resource::<" + logicalID.(string) + ".Arn>/*"
+}
+
+func (u *Uploads) suppressObjectWildcard(grantee awsiam.IGrantable) {
+	c, ok := grantee.(constructs.IConstruct)
+	if !ok {
+		return
+	}
+	policy := c.Node().TryFindChild(jsii.String("DefaultPolicy"))
+	if policy == nil {
+		return
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Uploads are objects with keys chosen at run time under bucket " + u.name +
+			": put/get/delete must apply to <bucket ARN>/*, and to no other bucket and no bucket-level action."),
+		AppliesTo: &[]any{jsii.String(u.ObjectsFinding())},
+	}}, jsii.Bool(true))
+}

@@ -1,0 +1,123 @@
+// Package secretscan finds things that look like secrets in synthesized
+// templates and in the repository's files. A template may name a secret
+// (an ARN, a Ref, a {{resolve:secretsmanager:...}} dynamic reference), never
+// hold one.
+package secretscan
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Finding is one suspicious value and where it was found.
+type Finding struct {
+	Where, Why string
+}
+
+func (f Finding) String() string { return f.Where + ": " + f.Why }
+
+// tokenPatterns are the shapes of credentials the app and its providers use.
+var tokenPatterns = []struct {
+	name string
+	re   *regexp.Regexp
+}{
+	{"AWS access key ID", regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`)},
+	{"AWS secret access key", regexp.MustCompile(`(?i)aws_?secret_?access_?key["'\s:=]+[A-Za-z0-9/+=]{40}`)},
+	{"private key", regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)},
+	{"GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b`)},
+	{"SendGrid API key", regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\b`)},
+	{"Twilio API key", regexp.MustCompile(`\bSK[0-9a-fA-F]{32}\b`)},
+	{"Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{"Slack token", regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}\b`)},
+	{"JSON web token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b`)},
+	{"connection string with a password", regexp.MustCompile(`(?i)\b(postgres(ql)?|mysql|redis)://[^:/\s"']+:[^@/\s"']+@`)},
+}
+
+// secretNameRE matches property or variable names that hold credentials.
+var secretNameRE = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|access_?key|credential)`)
+
+// referenceRE matches values that point at a secret instead of holding one.
+var referenceRE = regexp.MustCompile(`^(\{\{resolve:(secretsmanager|ssm|ssm-secure):[^}]+\}\}|arn:aws[a-z-]*:[a-z0-9-]+:.*)$`)
+
+// ScanText reports every credential-shaped string in text.
+func ScanText(where, text string) []Finding {
+	var out []Finding
+	for _, p := range tokenPatterns {
+		if m := p.re.FindString(text); m != "" {
+			out = append(out, Finding{Where: where, Why: fmt.Sprintf("looks like a %s (%s…)", p.name, redact(m))})
+		}
+	}
+	return out
+}
+
+// ScanTemplate walks a CloudFormation template (as decoded JSON) and reports
+// credential-shaped strings anywhere, and literal values under keys (or
+// Name/Value pairs) whose name says they hold a credential.
+func ScanTemplate(where string, template any) []Finding {
+	var out []Finding
+	walk(where, "", template, &out)
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+func walk(path, key string, v any, out *[]Finding) {
+	switch x := v.(type) {
+	case map[string]any:
+		// {"Name": "DB_PASSWORD", "Value": "..."} pairs (environment variables)
+		if name, ok := x["Name"].(string); ok {
+			if val, ok := x["Value"].(string); ok && isLiteralSecret(name, val) {
+				*out = append(*out, Finding{Where: path, Why: fmt.Sprintf("variable %s holds a literal value (%s…)", name, redact(val))})
+			}
+		}
+		for _, k := range sortedKeys(x) {
+			walk(path+"."+k, k, x[k], out)
+		}
+	case []any:
+		for i, e := range x {
+			walk(fmt.Sprintf("%s[%d]", path, i), key, e, out)
+		}
+	case string:
+		*out = append(*out, ScanText(path, x)...)
+		if isLiteralSecret(key, x) {
+			*out = append(*out, Finding{Where: path, Why: fmt.Sprintf("%s holds a literal value (%s…)", key, redact(x))})
+		}
+	}
+}
+
+// isLiteralSecret reports whether a value under a credential-like name is a
+// literal rather than a reference. Names of things (…SecretName, …SecretArn,
+// …TokenSecretName) and boolean-like or empty values are not secrets.
+func isLiteralSecret(name, value string) bool {
+	if !secretNameRE.MatchString(name) || value == "" {
+		return false
+	}
+	lower := strings.ToLower(name)
+	for _, suffix := range []string{"arn", "name", "id", "ids", "type", "length", "policy", "key_id", "keyid", "enabled", "rotation", "template", "characters"} {
+		if strings.HasSuffix(lower, suffix) {
+			return false
+		}
+	}
+	switch strings.ToLower(value) {
+	case "true", "false", "enabled", "disabled":
+		return false
+	}
+	return !referenceRE.MatchString(value)
+}
+
+func redact(s string) string {
+	if len(s) > 4 {
+		return s[:4]
+	}
+	return s
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

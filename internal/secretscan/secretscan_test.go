@@ -1,0 +1,50 @@
+package secretscan_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	_ "github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest" // -update flag
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/secretscan"
+)
+
+// The scanner itself must catch what it is meant to catch: each of these
+// templates holds a secret in a different way.
+func TestScanTemplateFindsSecrets(t *testing.T) {
+	fake := map[string]string{
+		"aws key":      "AKIA" + "ABCDEFGHIJKLMNOP",
+		"github":       "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789AB",
+		"sendgrid":     "SG." + "abcdefghijklmnopqrstuv." + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+		"google":       "AIza" + "SyA-abcdefghijklmnopqrstuvwxyz01234",
+		"database url": "postgresql://app:" + "hunter2@db.example.com:5432/app",
+	}
+	for name, value := range fake {
+		tpl := map[string]any{"Resources": map[string]any{"X": map[string]any{"Properties": map[string]any{"Description": "x " + value}}}}
+		assert.NotEmpty(t, secretscan.ScanTemplate("t", tpl), name)
+	}
+	literal := map[string]any{"Resources": map[string]any{
+		"Db":  map[string]any{"Properties": map[string]any{"MasterUserPassword": "correct horse battery"}},
+		"App": map[string]any{"Properties": map[string]any{"EnvironmentVariables": []any{map[string]any{"Name": "AUTH_SECRET", "Value": "abc"}}}},
+	}}
+	assert.Len(t, secretscan.ScanTemplate("t", literal), 2)
+}
+
+func TestScanTemplateAcceptsReferences(t *testing.T) {
+	tpl := map[string]any{"Resources": map[string]any{
+		"Db": map[string]any{"Properties": map[string]any{
+			"MasterUserPassword": "{{resolve:secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:SecretString:password::}}",
+			"MasterUserSecret":   map[string]any{"KmsKeyId": map[string]any{"Ref": "Key"}},
+		}},
+		"App": map[string]any{"Properties": map[string]any{
+			"AccessToken": "{{resolve:secretsmanager:medbookings/github-token:SecretString:::}}",
+			"EnvironmentVariables": []any{
+				map[string]any{"Name": "APP_SECRET_ARN", "Value": map[string]any{"Ref": "AppSecret"}},
+				map[string]any{"Name": "DATABASE_SECRET_ARN", "Value": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"},
+				map[string]any{"Name": "GITHUB_TOKEN_SECRET_NAME", "Value": "medbookings/github-token"},
+			},
+		}},
+		"S": map[string]any{"Properties": map[string]any{"GenerateSecretString": map[string]any{"GenerateStringKey": "AUTH_SECRET", "PasswordLength": 48}}},
+	}}
+	assert.Empty(t, secretscan.ScanTemplate("t", tpl))
+}
