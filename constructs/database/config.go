@@ -38,6 +38,11 @@ type Config struct {
 	DeletionProtection bool `json:"deletionProtection"`
 	// RemovalPolicy on stack delete or replacement: "snapshot" or "retain".
 	RemovalPolicy string `json:"removalPolicy"`
+	// RetainSecretsAndLogs keeps the application and read-only secrets and
+	// the log groups when the stack is deleted (production); otherwise they
+	// are deleted with the stack. The KMS key is always retained: it is
+	// needed to restore the snapshots taken on delete.
+	RetainSecretsAndLogs bool `json:"retainSecretsAndLogs"`
 	// SlowStatementThresholdMs logs statements that run longer (log_min_duration_statement).
 	SlowStatementThresholdMs int `json:"slowStatementThresholdMs"`
 	// NightlyStop stops the instance in the evening and starts it again later.
