@@ -32,8 +32,17 @@ type Config struct {
 	DatabaseConnectionErrors int `json:"databaseConnectionErrors" config:"optional"`
 	// HealthCheckPath is the app's health endpoint, checked over HTTPS.
 	HealthCheckPath string `json:"healthCheckPath" config:"optional"`
+	// HealthCheckIntervalMinutes is how often the probe calls the health
+	// endpoint; the alarm fires after HealthCheckFailures failed calls in a row.
+	HealthCheckIntervalMinutes int `json:"healthCheckIntervalMinutes" config:"optional"`
+	// HealthCheckFailures is the number of consecutive failed probes that
+	// raise the health-check alarm.
+	HealthCheckFailures int `json:"healthCheckFailures" config:"optional"`
 	// LogRetentionDays for every log group of the stack.
 	LogRetentionDays int `json:"logRetentionDays" config:"optional"`
+	// RemovalPolicy of the alert key and the log groups on stack delete:
+	// "retain" or "destroy".
+	RemovalPolicy string `json:"removalPolicy"`
 	// MonthlyBudgetUSD is this environment's AWS Budgets cost budget.
 	MonthlyBudgetUSD float64 `json:"monthlyBudgetUsd"`
 }
@@ -50,6 +59,8 @@ func Defaults() Config {
 		DatabaseCPUPercent:         80,
 		DatabaseConnectionErrors:   5,
 		HealthCheckPath:            "/api/health",
+		HealthCheckIntervalMinutes: 1,
+		HealthCheckFailures:        3,
 		LogRetentionDays:           30,
 	}
 }
@@ -59,6 +70,7 @@ var LogRetentionChoices = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 
 
 // Validate checks the settings.
 func (c Config) Validate(key string, ps *config.Problems) {
+	ps.OneOf(key+".removalPolicy", c.RemovalPolicy, "retain", "destroy")
 	ps.FloatRange(key+".errorRatePercent", c.ErrorRatePercent, 0.1, 100)
 	ps.IntRange(key+".errorRatePeriodMinutes", c.ErrorRatePeriodMinutes, 1, 60)
 	ps.FloatRange(key+".latencyP95Seconds", c.LatencyP95Seconds, 0.05, 60)
@@ -70,6 +82,8 @@ func (c Config) Validate(key string, ps *config.Problems) {
 	if !strings.HasPrefix(c.HealthCheckPath, "/") || strings.ContainsAny(c.HealthCheckPath, " ?#") {
 		ps.Add(key+".healthCheckPath", c.HealthCheckPath, "an absolute URL path such as /api/health")
 	}
+	ps.IntRange(key+".healthCheckIntervalMinutes", c.HealthCheckIntervalMinutes, 1, 60)
+	ps.IntRange(key+".healthCheckFailures", c.HealthCheckFailures, 1, 10)
 	ok := false
 	for _, d := range LogRetentionChoices {
 		ok = ok || d == c.LogRetentionDays

@@ -1,0 +1,110 @@
+package monitoring
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsbudgets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// DeploymentStatuses are the Amplify job states that are notified (FR-5.4:
+// build start, success and failure; Amplify reports build and deploy of a
+// job as one status).
+var DeploymentStatuses = []string{"STARTED", "SUCCEED", "FAILED"}
+
+// createEventRules sends Amplify deployment events of this app, and RDS
+// low-storage and failure events of this instance, to the topic as readable
+// text.
+func (m *Monitoring) createEventRules() {
+	region := *m.stack().Region()
+	deploy := awsevents.NewRule(m, jsii.String("DeploymentNotifications"), &awsevents.RuleProps{
+		Description: jsii.String("Amplify deployment status changes of the MedBookings " + m.props.EnvironmentName + " app, to the alert topic"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.amplify"),
+			DetailType: jsii.Strings("Amplify Deployment Status Change"),
+			Detail: &map[string]any{
+				"appId":     []any{m.props.AmplifyAppId},
+				"jobStatus": DeploymentStatuses,
+			},
+		},
+	})
+	app := awsevents.EventField_FromPath(jsii.String("$.detail.appId"))
+	branch := awsevents.EventField_FromPath(jsii.String("$.detail.branchName"))
+	job := awsevents.EventField_FromPath(jsii.String("$.detail.jobId"))
+	status := awsevents.EventField_FromPath(jsii.String("$.detail.jobStatus"))
+	msg := fmt.Sprintf("MedBookings %s: Amplify deployment %s. App %s, branch %s, job %s. "+
+		"Console: https://%s.console.aws.amazon.com/amplify/apps/%s/branches/%s/deployments/%s",
+		m.props.EnvironmentName, *status, *app, *branch, *job, region, *app, *branch, *job)
+	deploy.AddTarget(awseventstargets.NewSnsTopic(m.AlertTopic, &awseventstargets.SnsTopicProps{
+		Message: awsevents.RuleTargetInput_FromText(jsii.String(msg)),
+	}))
+	m.DeploymentRule = deploy
+
+	id := m.props.DatabaseInstance.InstanceIdentifier()
+	dbRule := awsevents.NewRule(m, jsii.String("DatabaseEvents"), &awsevents.RuleProps{
+		Description: jsii.String("RDS low-storage and failure events of the MedBookings " + m.props.EnvironmentName + " database, to the alert topic"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.rds"),
+			DetailType: jsii.Strings("RDS DB Instance Event"),
+			Detail: &map[string]any{
+				"SourceIdentifier": []any{id},
+				"EventCategories":  []string{"low storage", "failure"},
+			},
+		},
+	})
+	event := awsevents.EventField_FromPath(jsii.String("$.detail.EventID"))
+	text := awsevents.EventField_FromPath(jsii.String("$.detail.Message"))
+	dbMsg := fmt.Sprintf("MedBookings %s database %s: %s (%s). Console: https://%s.console.aws.amazon.com/rds/home?region=%s#database:id=%s",
+		m.props.EnvironmentName, *id, *text, *event, region, region, *id)
+	dbRule.AddTarget(awseventstargets.NewSnsTopic(m.AlertTopic, &awseventstargets.SnsTopicProps{
+		Message: awsevents.RuleTargetInput_FromText(jsii.String(dbMsg)),
+	}))
+	m.DatabaseEventsRule = dbRule
+}
+
+// BudgetThresholds are the budget notifications: type and percentage.
+var BudgetThresholds = []struct {
+	Type    string
+	Percent float64
+}{{"ACTUAL", 80}, {"ACTUAL", 100}, {"FORECASTED", 100}}
+
+// CostAllocationTag is the filter of the budget. The Environment tag is put
+// on every resource by the stack, but AWS Budgets sees it only after it has
+// been activated as a cost allocation tag in the Billing console (once per
+// account; it applies from activation on, not retroactively).
+func CostAllocationTag(env string) string { return "user:Environment$" + env }
+
+func (m *Monitoring) createBudget() {
+	var notifications []any
+	for _, t := range BudgetThresholds {
+		notifications = append(notifications, &awsbudgets.CfnBudget_NotificationWithSubscribersProperty{
+			Notification: &awsbudgets.CfnBudget_NotificationProperty{
+				NotificationType:   jsii.String(t.Type),
+				ComparisonOperator: jsii.String("GREATER_THAN"),
+				Threshold:          jsii.Number(t.Percent),
+				ThresholdType:      jsii.String("PERCENTAGE"),
+			},
+			Subscribers: []any{
+				&awsbudgets.CfnBudget_SubscriberProperty{SubscriptionType: jsii.String("SNS"), Address: m.AlertTopic.TopicArn()},
+				// Also straight to the address: budget mail does not depend on
+				// the topic subscription having been confirmed.
+				&awsbudgets.CfnBudget_SubscriberProperty{SubscriptionType: jsii.String("EMAIL"), Address: jsii.String(m.props.AlertEmail)},
+			},
+		})
+	}
+	b := awsbudgets.NewCfnBudget(m, jsii.String("Budget"), &awsbudgets.CfnBudgetProps{
+		Budget: &awsbudgets.CfnBudget_BudgetDataProperty{
+			BudgetName:  jsii.String("MedBookings-" + m.title + "-monthly"),
+			BudgetType:  jsii.String("COST"),
+			TimeUnit:    jsii.String("MONTHLY"),
+			BudgetLimit: &awsbudgets.CfnBudget_SpendProperty{Amount: jsii.Number(m.props.Config.MonthlyBudgetUSD), Unit: jsii.String("USD")},
+			CostFilters: map[string]any{"TagKeyValue": []string{CostAllocationTag(m.props.EnvironmentName)}},
+		},
+		NotificationsWithSubscribers: notifications,
+	})
+	// Budgets checks that it may publish when the notification is created.
+	b.Node().AddDependency(m.AlertTopic)
+	m.Budget = b
+}

@@ -1,0 +1,92 @@
+package monitoring
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// createTopic creates the customer-managed key and the alert topic.
+//
+// Key policy (besides the account root statement CDK adds):
+//   - CloudWatch alarms and AWS Budgets may GenerateDataKey*/Decrypt so that
+//     they can publish to the encrypted topic, only on behalf of this account
+//     (aws:SourceAccount);
+//   - EventBridge gets the same two actions from CDK's SnsTopic target (see
+//     createEventRules), without a source condition: AWS documents that
+//     aws:SourceAccount/aws:SourceArn are not supported in a KMS key policy
+//     for EventBridge targets (a condition would drop every event silently);
+//   - CloudWatch Logs in this region may use the key for log groups of this
+//     account (kms:EncryptionContext:aws:logs:arn).
+func (m *Monitoring) createTopic() {
+	stack := m.stack()
+	key := awskms.NewKey(m, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("MedBookings " + m.props.EnvironmentName + ": alert topic and monitoring log groups"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     m.props.RemovalPolicy,
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
+	})
+	sourceAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}}
+	for _, svc := range []struct{ sid, principal string }{
+		{"AllowCloudWatchAlarmsToUseKey", "cloudwatch.amazonaws.com"},
+		{"AllowBudgetsToUseKey", "budgets.amazonaws.com"},
+	} {
+		key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String(svc.sid),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(svc.principal), nil)},
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+			Resources:  jsii.Strings("*"),
+			Conditions: sourceAccount,
+		}), nil)
+	}
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchLogsToUseKey"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnLike": map[string]any{
+			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			}),
+		}},
+	}), nil)
+	m.Key = key
+
+	topic := awssns.NewTopic(m, jsii.String("AlertTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("MedBookings " + m.title + " alerts"),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})},
+		},
+	}))
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowBudgetsToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("budgets.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("budgets"), Region: jsii.String(""), Resource: jsii.String("budget"), ResourceName: jsii.String("*"),
+				ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+			})},
+		},
+	}))
+	topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(m.props.AlertEmail), nil))
+	m.AlertTopic = topic
+}
