@@ -29,6 +29,9 @@ type built struct {
 	stacks   map[string]*stacks.MedBookingsStack // by environment name
 	asm      cxapi.CloudAssembly
 	tpl      map[string]assertions.Template
+	// the account-wide delivery stack (GitHub OIDC provider, CI roles)
+	delivery    *stacks.DeliveryStack
+	deliveryTpl assertions.Template
 }
 
 var (
@@ -43,14 +46,17 @@ func buildApp(t *testing.T, opts cdktest.AppOptions) *built {
 	require.NoError(t, err)
 	b := &built{settings: settings, stacks: map[string]*stacks.MedBookingsStack{}, tpl: map[string]assertions.Template{}}
 	cdktest.Must(t, func() {
-		for _, st := range stacks.Build(app, settings) {
+		built := stacks.Build(app, settings)
+		for _, st := range built.Environments {
 			b.stacks[st.Environment.Name] = st
 		}
+		b.delivery = built.Delivery
 		b.asm = app.Synth(nil)
 	})
 	for name, st := range b.stacks {
 		b.tpl[name] = cdktest.Template(t, st.Stack)
 	}
+	b.deliveryTpl = cdktest.Template(t, b.delivery.Stack)
 	return b
 }
 
@@ -71,7 +77,13 @@ func TestStacksPerEnvironment(t *testing.T) {
 		{"staging", "MedBookingsInfraStack-Staging", false},
 		{"production", "MedBookingsInfraStack-Production", true},
 	}
-	require.Len(t, b.stacks, len(tests), "exactly two stacks")
+	require.Len(t, b.stacks, len(tests), "exactly two environment stacks")
+	names := []string{}
+	for _, st := range *b.asm.Stacks() {
+		names = append(names, *st.StackName())
+	}
+	assert.ElementsMatch(t, []string{"MedBookingsInfraStack-Staging", "MedBookingsInfraStack-Production", "MedBookingsDelivery"}, names,
+		"the two environments and the account-wide delivery stack")
 	for _, tc := range tests {
 		t.Run(tc.env, func(t *testing.T) {
 			st := b.stacks[tc.env]
@@ -87,6 +99,54 @@ func TestStacksPerEnvironment(t *testing.T) {
 			assert.Equal(t, tc.terminationProtection, art.TerminationProtection() != nil && *art.TerminationProtection())
 			assert.Equal(t, map[string]string{"Project": "MedBookings", "Environment": tc.env, "ManagedBy": "aws-cdk"},
 				derefMap(art.Tags()), "stack tags, propagated by CloudFormation to every taggable resource")
+		})
+	}
+}
+
+// TestEnvironmentDifferences asserts, in the synthesized templates, every
+// difference between the environments that cdk.json sets.
+func TestEnvironmentDifferences(t *testing.T) {
+	b := theBuiltApp(t)
+	obj := func(m map[string]any) *map[string]any { return &m }
+	tests := []struct {
+		env                          string
+		class, branch, stage, bucket string
+		multiAz, deletionProtection  bool
+		budget                       float64
+		nightlyStop                  int
+	}{
+		{"staging", "db.t4g.micro", "staging", "BETA", "medbookings-uploads-staging", false, false, 50, 2},
+		{"production", "db.t4g.small", "master", "PRODUCTION", "medbookings-uploads-production", true, true, 150, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.env, func(t *testing.T) {
+			tpl := b.tpl[tc.env]
+			cdktest.Check(t, "database", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::RDS::DBInstance"), obj(map[string]any{
+					"DBInstanceClass": tc.class, "MultiAZ": tc.multiAz, "DeletionProtection": tc.deletionProtection,
+					"AllocatedStorage": "20", "MaxAllocatedStorage": 100, "StorageType": "gp3",
+					"BackupRetentionPeriod": 7, "PreferredBackupWindow": "00:00-00:30",
+					"PreferredMaintenanceWindow": "sun:02:30-sun:03:00", "StorageEncrypted": true,
+				}))
+			})
+			cdktest.Check(t, "nightly stop schedules", func() {
+				tpl.ResourceCountIs(jsii.String("AWS::Scheduler::Schedule"), jsii.Number(tc.nightlyStop))
+			})
+			cdktest.Check(t, "uploads bucket", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), obj(map[string]any{"BucketName": tc.bucket}))
+			})
+			cdktest.Check(t, "amplify branch", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::Amplify::Branch"), obj(map[string]any{
+					"BranchName": tc.branch, "Stage": tc.stage, "EnableAutoBuild": true,
+				}))
+			})
+			cdktest.Check(t, "budget", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::Budgets::Budget"), obj(map[string]any{
+					"Budget": assertions.Match_ObjectLike(obj(map[string]any{
+						"BudgetLimit": map[string]any{"Amount": tc.budget, "Unit": "USD"},
+					})),
+				}))
+			})
 		})
 	}
 }
@@ -143,6 +203,7 @@ func TestStrictCloudFormationValidation(t *testing.T) {
 	}()
 	b := buildApp(t, cdktest.AppOptions{Validation: true, Analytics: true, Outdir: dir})
 	assert.Len(t, b.stacks, 2)
+	assert.NotNil(t, b.delivery)
 }
 
 func TestGoldenTemplates(t *testing.T) {
@@ -150,6 +211,7 @@ func TestGoldenTemplates(t *testing.T) {
 	for env, st := range b.stacks {
 		cdktest.Golden(t, *st.StackName()+".template.json", cdktest.Normalize(t, cdktest.JSON(t, b.tpl[env])))
 	}
+	cdktest.Golden(t, *b.delivery.StackName()+".template.json", cdktest.Normalize(t, cdktest.JSON(t, b.deliveryTpl)))
 }
 
 // statefulResources are the resources that hold data, by logical ID. A change
@@ -160,9 +222,47 @@ var statefulResources = []struct {
 	// deletion policy per environment
 	staging, production string
 }{
+	// the database: snapshot on delete and on replacement in both environments
+	{"DatabaseInstanceAA8A5FDE", "AWS::RDS::DBInstance", "Snapshot", "Snapshot"},
+	// its key is kept everywhere: staging's final snapshot is encrypted with it
+	{"DatabaseKey5E5D9547", "AWS::KMS::Key", "Retain", "Retain"},
+	{"DatabaseAppSecret2E50FD00", "AWS::SecretsManager::Secret", "Delete", "Retain"},
+	{"DatabaseReadOnlySecretC046F85C", "AWS::SecretsManager::Secret", "Delete", "Retain"},
+	{"DatabasePostgresLogGroupA9B66AF1", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	{"DatabaseUpgradeLogGroupC937990D", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	{"DatabaseFlowLogs546961C9", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	{"DatabaseRolesFunctionLogsA99D8C7A", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	// uploads: medical-practice records
 	{"StorageUploadsBDC5E374", "AWS::S3::Bucket", "Delete", "Retain"},
 	{"StorageAccessLogs96FB524C", "AWS::S3::Bucket", "Delete", "Retain"},
 	{"StorageKeyBAA9457B", "AWS::KMS::Key", "Delete", "Retain"},
+	// the app's secret (provider keys an operator filled in) and its key
+	{"HostingAppSecret7F3B739D", "AWS::SecretsManager::Secret", "Delete", "Retain"},
+	{"HostingAppSecretKey2E668CDD", "AWS::KMS::Key", "Delete", "Retain"},
+	// monitoring: the alert key and the log groups
+	{"MonitoringKey61F0DC42", "AWS::KMS::Key", "Delete", "Retain"},
+	{"MonitoringAmplifyLogGroup17F262DE", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	{"MonitoringHealthCheckLogGroupCA058BCA", "AWS::Logs::LogGroup", "Delete", "Retain"},
+}
+
+// TestEveryStatefulResourceIsListed makes sure a new bucket, key, secret,
+// log group or database cannot be added without being pinned above.
+func TestEveryStatefulResourceIsListed(t *testing.T) {
+	b := theBuiltApp(t)
+	listed := map[string]bool{}
+	for _, r := range statefulResources {
+		listed[r.logicalID] = true
+	}
+	stateful := map[string]bool{"AWS::RDS::DBInstance": true, "AWS::KMS::Key": true, "AWS::SecretsManager::Secret": true,
+		"AWS::Logs::LogGroup": true, "AWS::S3::Bucket": true}
+	for env, tpl := range b.tpl {
+		resources, _ := cdktest.JSON(t, tpl)["Resources"].(map[string]any)
+		for id, r := range resources {
+			if typ := r.(map[string]any)["Type"].(string); stateful[typ] && !listed[id] {
+				t.Errorf("%s: stateful %s %s is not pinned in statefulResources", env, typ, id)
+			}
+		}
+	}
 }
 
 func TestStatefulResourcesArePinnedAndKept(t *testing.T) {
@@ -189,7 +289,10 @@ func TestStackOutputs(t *testing.T) {
 	b := theBuiltApp(t)
 	for env, tpl := range b.tpl {
 		outputs, _ := cdktest.JSON(t, tpl)["Outputs"].(map[string]any)
-		for _, name := range []string{"UploadsBucketName", "UploadsBucketRegion"} {
+		for _, name := range []string{"DatabaseEndpoint", "DatabasePort", "DatabaseName", "DatabaseInstanceIdentifier",
+			"DatabaseMasterSecretArn", "DatabaseAppSecretArn", "DatabaseReadOnlySecretArn", "UploadsBucketName",
+			"UploadsBucketRegion", "AmplifyAppId", "AmplifyDefaultDomain", "AppUrl", "AppSecretArn", "CertificateRecord",
+			"AlertTopicArn", "DashboardUrl", "HealthCheckUrl"} {
 			o, ok := outputs[name].(map[string]any)
 			if assert.True(t, ok, "%s output %s", env, name) {
 				assert.NotEmpty(t, o["Description"], "%s output %s has a description", env, name)
@@ -207,6 +310,9 @@ func TestNoSecretsInTemplates(t *testing.T) {
 		for _, f := range secretscan.ScanTemplate(env, cdktest.JSON(t, tpl)) {
 			t.Error(f)
 		}
+	}
+	for _, f := range secretscan.ScanTemplate("delivery", cdktest.JSON(t, b.deliveryTpl)) {
+		t.Error(f)
 	}
 }
 

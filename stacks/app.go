@@ -6,13 +6,25 @@ import (
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 )
 
-// Build adds the stacks of both environments to app and applies the
-// compliance packs (cdk-nag AwsSolutions and HIPAA Security) to all of them.
-func Build(app awscdk.App, s *Settings) []*MedBookingsStack {
-	var out []*MedBookingsStack
+// App is what Build created.
+type App struct {
+	// Environments are the staging and production stacks.
+	Environments []*MedBookingsStack
+	// Delivery is the account-wide stack of the GitHub OIDC provider and CI roles.
+	Delivery *DeliveryStack
+}
+
+// Build adds the stacks of both environments and the delivery stack to app
+// and applies the compliance packs (cdk-nag AwsSolutions and HIPAA Security)
+// to all of them.
+func Build(app awscdk.App, s *Settings) *App {
+	out := &App{}
+	var names []string
 	for _, env := range s.Environments() {
-		out = append(out, NewMedBookingsStack(app, StackProps{Shared: s.Shared, Environment: env}))
+		out.Environments = append(out.Environments, NewMedBookingsStack(app, StackProps{Shared: s.Shared, Environment: env}))
+		names = append(names, env.StackName())
 	}
+	out.Delivery = NewDeliveryStack(app, DeliveryStackProps{Shared: s.Shared, Delivery: s.Delivery, EnvironmentStackNames: names})
 	compliance.AddPacks(app)
 	return out
 }

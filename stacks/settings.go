@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/database"
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/delivery"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/hosting"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/monitoring"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/storage"
@@ -27,6 +28,8 @@ type Settings struct {
 	Shared     Shared      `json:"shared"`
 	Staging    Environment `json:"staging"`
 	Production Environment `json:"production"`
+	// Delivery is the GitHub OIDC provider and CI roles (stack MedBookingsDelivery).
+	Delivery delivery.Config `json:"delivery"`
 }
 
 // Shared are values both environments use.
@@ -98,7 +101,7 @@ func Load(ctx map[string]any) (*Settings, error) {
 	var ps config.Problems
 	tree, ok := ctx[ContextKey].(map[string]any)
 	if !ok {
-		ps.Add(ContextKey, renderable(ctx[ContextKey]), "an object with the keys production, shared, staging (is cdk.json's context present? run through the CDK CLI or load cdk.json)")
+		ps.Add(ContextKey, renderable(ctx[ContextKey]), "an object with the keys delivery, production, shared, staging (is cdk.json's context present? run through the CDK CLI or load cdk.json)")
 		return nil, ps.Err()
 	}
 	tree = deepCopy(tree).(map[string]any)
@@ -217,6 +220,8 @@ func (s *Settings) validate(ps *config.Problems) {
 	}
 	ps.Email(k+".alertEmail", s.Shared.AlertEmail)
 
+	s.Delivery.Validate(ContextKey+".delivery", ps)
+
 	seenHost := map[string]string{}
 	budget := 0.0
 	for _, e := range s.Environments() {
@@ -240,6 +245,9 @@ func (s *Settings) validate(ps *config.Problems) {
 		e.Database.Validate(ek+".database", ps)
 		e.Storage.Validate(ek+".storage", e.Hosts(), ps)
 		e.Hosting.Validate(ek+".hosting", ps)
+		e.Hosting.ValidateIn(ek+".hosting", hosting.Scope{
+			Environment: e.Name, Domain: s.Shared.Domain, CanonicalHost: e.CanonicalHost, RedirectHosts: e.RedirectHosts,
+		}, ps)
 		e.Monitoring.Validate(ek+".monitoring", ps)
 		budget += e.Monitoring.MonthlyBudgetUSD
 	}

@@ -88,6 +88,9 @@ type AppOptions struct {
 func NewApp(t testing.TB, opts AppOptions) awscdk.App {
 	t.Helper()
 	ctx := Context(t)
+	// as the CLI does: every resource records its construct path, which the
+	// golden templates and the diagrams use
+	ctx["aws:cdk:enable-path-metadata"] = true
 	for k, v := range opts.Overrides {
 		ctx[k] = v
 	}

@@ -32,7 +32,7 @@ var tokenPatterns = []struct {
 	{"Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
 	{"Slack token", regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}\b`)},
 	{"JSON web token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b`)},
-	{"connection string with a password", regexp.MustCompile(`(?i)\b(postgres(ql)?|mysql|redis)://[^:/\s"']+:[^@/\s"']+@`)},
+	{"connection string with a password", regexp.MustCompile(`(?i)\b(postgres(ql)?|mysql|redis)://[^:/\s"']+:[^$<{@/\s"'][^@/\s"']*@`)},
 }
 
 // secretNameRE matches property or variable names that hold credentials.
@@ -90,11 +90,11 @@ func walk(path, key string, v any, out *[]Finding) {
 // literal rather than a reference. Names of things (…SecretName, …SecretArn,
 // …TokenSecretName) and boolean-like or empty values are not secrets.
 func isLiteralSecret(name, value string) bool {
-	if !secretNameRE.MatchString(name) || value == "" {
-		return false
+	if !secretNameRE.MatchString(name) || value == "" || strings.ContainsAny(name, ":.") {
+		return false // IAM condition keys (token.actions.githubusercontent.com:sub) are not variables
 	}
 	lower := strings.ToLower(name)
-	for _, suffix := range []string{"arn", "name", "id", "ids", "type", "length", "policy", "key_id", "keyid", "enabled", "rotation", "template", "characters"} {
+	for _, suffix := range []string{"arn", "name", "id", "ids", "type", "length", "policy", "key_id", "keyid", "enabled", "rotation", "template", "characters", "encryption"} {
 		if strings.HasSuffix(lower, suffix) {
 			return false
 		}

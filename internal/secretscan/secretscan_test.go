@@ -45,6 +45,10 @@ func TestScanTemplateAcceptsReferences(t *testing.T) {
 			},
 		}},
 		"S": map[string]any{"Properties": map[string]any{"GenerateSecretString": map[string]any{"GenerateStringKey": "AUTH_SECRET", "PasswordLength": 48}}},
+		"R": map[string]any{"Properties": map[string]any{"AssumeRolePolicyDocument": map[string]any{"Condition": map[string]any{
+			"StringEquals": map[string]any{"token.actions.githubusercontent.com:sub": "repo:o/r:pull_request"}}}}},
+		"P": map[string]any{"Properties": map[string]any{"Parameters": map[string]any{"password_encryption": "scram-sha-256"}}},
+		"D": map[string]any{"Properties": map[string]any{"Description": "export DATABASE_URL=postgresql://$DB_USER:$DB_PASS@$HOST/db"}},
 	}}
 	assert.Empty(t, secretscan.ScanTemplate("t", tpl))
 }
