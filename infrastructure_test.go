@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -299,6 +300,90 @@ func TestStackOutputs(t *testing.T) {
 			}
 		}
 	}
+}
+
+var (
+	// `out "$STACK" Name` (the shell helper of the runbooks) and "output `Name`"
+	outputMentionRE = []*regexp.Regexp{
+		regexp.MustCompile(`\bout "\$\w+" (\w+)`),
+		regexp.MustCompile("outputs? `(\\w+)`"),
+	}
+	backtickedRE = regexp.MustCompile("`(\\w+)(<N>)?`")
+)
+
+// TestOutputsAreDocumented: every output of every stack is in the README's
+// output tables, and every output the docs name exists in a stack.
+func TestOutputsAreDocumented(t *testing.T) {
+	b := theBuiltApp(t)
+	outputs := map[string]bool{}
+	templates := []assertions.Template{b.deliveryTpl}
+	for _, tpl := range b.tpl {
+		templates = append(templates, tpl)
+	}
+	for _, tpl := range templates {
+		o, _ := cdktest.JSON(t, tpl)["Outputs"].(map[string]any)
+		for name := range o {
+			outputs[name] = true
+		}
+	}
+	exists := func(name string, numbered bool) bool {
+		if !numbered {
+			return outputs[name]
+		}
+		for o := range outputs {
+			if strings.HasPrefix(o, name) && strings.Trim(strings.TrimPrefix(o, name), "0123456789") == "" {
+				return true
+			}
+		}
+		return false
+	}
+
+	readme, err := os.ReadFile(filepath.Join(cdktest.RepoRoot(), "README.md"))
+	require.NoError(t, err)
+	documented := map[string]bool{}
+	for _, cell := range outputTableCells(string(readme)) {
+		for _, m := range backtickedRE.FindAllStringSubmatch(cell, -1) {
+			documented[m[1]] = true
+			assert.True(t, exists(m[1], m[2] != ""), "README documents output %s%s, which no stack has", m[1], m[2])
+		}
+	}
+	for o := range outputs {
+		name := strings.TrimRight(o, "0123456789")
+		if !documented[o] && !(name != o && documented[name]) {
+			t.Errorf("output %s is not documented in the README's output tables", o)
+		}
+	}
+
+	docs, err := filepath.Glob(filepath.Join(cdktest.RepoRoot(), "docs", "*.md"))
+	require.NoError(t, err)
+	for _, path := range docs {
+		text, err := os.ReadFile(path)
+		require.NoError(t, err)
+		for _, re := range outputMentionRE {
+			for _, m := range re.FindAllStringSubmatch(string(text), -1) {
+				assert.True(t, outputs[m[1]], "%s names output %s, which no stack has", filepath.Base(path), m[1])
+			}
+		}
+	}
+}
+
+// outputTableCells returns the first cell of every row of the Markdown
+// tables whose header is "| output | ...".
+func outputTableCells(text string) []string {
+	var cells []string
+	in := false
+	for _, line := range strings.Split(text, "\n") {
+		switch {
+		case strings.HasPrefix(line, "| output |"):
+			in = true
+		case in && strings.HasPrefix(line, "|---"):
+		case in && strings.HasPrefix(line, "|"):
+			cells = append(cells, strings.Split(line, "|")[1])
+		default:
+			in = false
+		}
+	}
+	return cells
 }
 
 // TestNoSecretsInTemplates scans both synthesized templates for anything
