@@ -22,5 +22,5 @@ measure() { # label, command...
 }
 go build ./... && go test -count=1 -run '^$' ./... >/dev/null  # warm the build cache
 cdk synth --quiet >/dev/null 2>&1                                # warm jsii's cache
-measure "cdk synth (both stacks)" cdk synth --quiet
+measure "cdk synth (all three stacks)" cdk synth --quiet
 measure "go test ./... (warm)" go test -count=1 ./...

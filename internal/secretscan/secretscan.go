@@ -26,10 +26,12 @@ var tokenPatterns = []struct {
 	{"AWS access key ID", regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`)},
 	{"AWS secret access key", regexp.MustCompile(`(?i)aws_?secret_?access_?key["'\s:=]+[A-Za-z0-9/+=]{40}`)},
 	{"private key", regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)},
-	{"GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b`)},
+	{"GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{40,})\b`)},
 	{"SendGrid API key", regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\b`)},
 	{"Twilio API key", regexp.MustCompile(`\bSK[0-9a-fA-F]{32}\b`)},
-	{"Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{googleAPIKey, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{"Google OAuth client secret", regexp.MustCompile(`\bGOCSPX-[A-Za-z0-9_-]{20,}`)},
+	{"Firecrawl API key", regexp.MustCompile(`\bfc-[0-9a-f]{32}\b`)},
 	{"Slack token", regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}\b`)},
 	{"JSON web token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b`)},
 	{"connection string with a password", regexp.MustCompile(`(?i)\b(postgres(ql)?|mysql|redis)://[^:/\s"']+:[^$<{@/\s"'][^@/\s"']*@`)},
@@ -41,12 +43,31 @@ var secretNameRE = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?ke
 // referenceRE matches values that point at a secret instead of holding one.
 var referenceRE = regexp.MustCompile(`^(\{\{resolve:(secretsmanager|ssm|ssm-secure):[^}]+\}\}|arn:aws[a-z-]*:[a-z0-9-]+:.*)$`)
 
-// ScanText reports every credential-shaped string in text.
+// PublicKeyContext names where a Google API key is public by design: the
+// Maps JavaScript key that Next.js inlines into the browser bundle
+// (NEXT_PUBLIC_GOOGLE_MAPS_API_KEY, set from cdk.json's googleMapsApiKey).
+// Such a key is protected by its HTTP-referrer and API restrictions in
+// Google Cloud, not by secrecy; anywhere else a Google API key is a finding.
+var PublicKeyContext = regexp.MustCompile(`NEXT_PUBLIC_GOOGLE_MAPS_API_KEY|"googleMapsApiKey"`)
+
+const googleAPIKey = "Google API key"
+
+// ScanText reports every credential-shaped string in text, line by line.
 func ScanText(where, text string) []Finding {
 	var out []Finding
-	for _, p := range tokenPatterns {
-		if m := p.re.FindString(text); m != "" {
-			out = append(out, Finding{Where: where, Why: fmt.Sprintf("looks like a %s (%s…)", p.name, redact(m))})
+	for i, line := range strings.Split(text, "\n") {
+		public := PublicKeyContext.MatchString(line)
+		for _, p := range tokenPatterns {
+			if p.name == googleAPIKey && public {
+				continue
+			}
+			if m := p.re.FindString(line); m != "" {
+				at := where
+				if strings.Contains(text, "\n") {
+					at = fmt.Sprintf("%s:%d", where, i+1)
+				}
+				out = append(out, Finding{Where: at, Why: fmt.Sprintf("looks like a %s (%s…)", p.name, redact(m))})
+			}
 		}
 	}
 	return out
@@ -67,8 +88,18 @@ func walk(path, key string, v any, out *[]Finding) {
 	case map[string]any:
 		// {"Name": "DB_PASSWORD", "Value": "..."} pairs (environment variables)
 		if name, ok := x["Name"].(string); ok {
-			if val, ok := x["Value"].(string); ok && isLiteralSecret(name, val) {
-				*out = append(*out, Finding{Where: path, Why: fmt.Sprintf("variable %s holds a literal value (%s…)", name, redact(val))})
+			if val, ok := x["Value"].(string); ok {
+				if isLiteralSecret(name, val) {
+					*out = append(*out, Finding{Where: path, Why: fmt.Sprintf("variable %s holds a literal value (%s…)", name, redact(val))})
+				}
+				// scanned with its name, so that the public Maps key is known as such
+				*out = append(*out, ScanText(path+".Value", name+"="+val)...)
+				for _, k := range sortedKeys(x) {
+					if k != "Value" {
+						walk(path+"."+k, k, x[k], out)
+					}
+				}
+				return
 			}
 		}
 		for _, k := range sortedKeys(x) {
@@ -92,6 +123,9 @@ func walk(path, key string, v any, out *[]Finding) {
 func isLiteralSecret(name, value string) bool {
 	if !secretNameRE.MatchString(name) || value == "" || strings.ContainsAny(name, ":.") {
 		return false // IAM condition keys (token.actions.githubusercontent.com:sub) are not variables
+	}
+	if strings.HasPrefix(name, "NEXT_PUBLIC_") {
+		return false // Next.js inlines these into the browser bundle: public by definition
 	}
 	lower := strings.ToLower(name)
 	for _, suffix := range []string{"arn", "name", "id", "ids", "type", "length", "policy", "key_id", "keyid", "enabled", "rotation", "template", "characters", "encryption"} {

@@ -30,6 +30,20 @@ func TestScanTemplateFindsSecrets(t *testing.T) {
 	assert.Len(t, secretscan.ScanTemplate("t", literal), 2)
 }
 
+// A Maps JavaScript key is public by design, but only where it is used as
+// one; the same key anywhere else is a finding.
+func TestPublicMapsKey(t *testing.T) {
+	key := "AIza" + "SyA-abcdefghijklmnopqrstuvwxyz01234"
+	ok := map[string]any{"Resources": map[string]any{"App": map[string]any{"Properties": map[string]any{
+		"EnvironmentVariables": []any{map[string]any{"Name": "NEXT_PUBLIC_GOOGLE_MAPS_API_KEY", "Value": key}}}}}}
+	assert.Empty(t, secretscan.ScanTemplate("t", ok))
+	elsewhere := map[string]any{"Resources": map[string]any{"App": map[string]any{"Properties": map[string]any{
+		"EnvironmentVariables": []any{map[string]any{"Name": "GOOGLE_KEY", "Value": key}}}}}}
+	assert.Len(t, secretscan.ScanTemplate("t", elsewhere), 1)
+	assert.Empty(t, secretscan.ScanText("cdk.json", `  "googleMapsApiKey": "`+key+`",`))
+	assert.Len(t, secretscan.ScanText("cdk.json", "  \"note\": \"\",\n  \"other\": \""+key+"\""), 1)
+}
+
 func TestScanTemplateAcceptsReferences(t *testing.T) {
 	tpl := map[string]any{"Resources": map[string]any{
 		"Db": map[string]any{"Properties": map[string]any{
