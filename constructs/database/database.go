@@ -115,6 +115,13 @@ func EstimatedMaxConnections(class string) int {
 	return min(n, 5000)
 }
 
+// RotationFunctionName is the name of the hosted rotation function of the
+// "app" or "readonly" user's secret in an environment
+// (medbookings-<env>-<user>-rotation); its logs go to /aws/lambda/<name>.
+func RotationFunctionName(environment, user string) string {
+	return "medbookings-" + environment + "-" + user + "-rotation"
+}
+
 // NewDatabase creates the database of one environment.
 func NewDatabase(scope constructs.Construct, id *string, props *Props) *Database {
 	c := props.Config
@@ -353,10 +360,29 @@ func NewDatabase(scope constructs.Construct, id *string, props *Props) *Database
 	})
 
 	for _, s := range []struct {
-		id     string
-		secret awssecretsmanager.ISecret
-	}{{"AppSecret", appSecret}, {"ReadOnlySecret", roSecret}} {
-		opts := &awssecretsmanager.SingleUserHostedRotationOptions{ExcludeCharacters: jsii.String(passwordExclude)}
+		logID, name string
+		secret      awssecretsmanager.ISecret
+	}{
+		{"AppRotationLogGroup", RotationFunctionName(props.EnvironmentName, "app"), appSecret},
+		{"ReadOnlyRotationLogGroup", RotationFunctionName(props.EnvironmentName, "readonly"), roSecret},
+	} {
+		// The hosted rotation function is created by the SecretsManager
+		// transform, outside this template. A fixed name lets us create its
+		// log group here (30 days, CMK) before it first writes, instead of
+		// Lambda creating an unencrypted, never-expiring one.
+		if len(s.name) > 64 {
+			panic("database: rotation function name " + s.name + " is longer than 64 characters")
+		}
+		rotLogs := awslogs.NewLogGroup(self, jsii.String(s.logID), &awslogs.LogGroupProps{
+			LogGroupName:  jsii.String("/aws/lambda/" + s.name),
+			Retention:     awslogs.RetentionDays_ONE_MONTH,
+			EncryptionKey: key,
+			RemovalPolicy: retain,
+		})
+		opts := &awssecretsmanager.SingleUserHostedRotationOptions{
+			ExcludeCharacters: jsii.String(passwordExclude),
+			FunctionName:      jsii.String(s.name),
+		}
 		if !public {
 			opts.Vpc, opts.VpcSubnets, opts.SecurityGroups = vpc, subnets, &[]awsec2.ISecurityGroup{lambdaSG}
 		}
@@ -370,7 +396,9 @@ func NewDatabase(scope constructs.Construct, id *string, props *Props) *Database
 		cfn.AddPropertyOverride(jsii.String("RotationRules"), map[string]any{
 			"ScheduleExpression": rotationSchedule, "Duration": "2h",
 		})
-		rs.Node().AddDependency(rolesCR)
+		// The schedule's creation triggers the first rotation (the function's
+		// first log write): the log group must exist by then.
+		rs.Node().AddDependency(rolesCR, rotLogs)
 	}
 
 	if c.NightlyStop.Enabled {

@@ -274,6 +274,8 @@ func TestNetwork(t *testing.T) {
 
 func TestUsersAndRotation(t *testing.T) {
 	f := getFixture(t)
+	// Removal policy of the secrets and log groups (retainSecretsAndLogs).
+	want := map[string]string{"staging": "Delete", "production": "Retain"}
 	for _, env := range envs {
 		t.Run(env, func(t *testing.T) {
 			tpl := f.templates[env]
@@ -295,6 +297,54 @@ func TestUsersAndRotation(t *testing.T) {
 					}),
 				}))
 				tpl.ResourceCountIs(jsii.String("AWS::SecretsManager::RotationSchedule"), jsii.Number(2))
+			})
+			// Hosted rotation functions: fixed names, so that their log
+			// groups (30 days, CMK) are ours and exist before the first
+			// rotation writes to them.
+			for _, r := range []struct{ user, schedule, logGroup string }{
+				{"app", "DatabaseAppSecretAttachmentRotation719DD1ED", "DatabaseAppRotationLogGroup13F1789F"},
+				{"readonly", "DatabaseReadOnlySecretAttachmentRotationD1DF4F1E", "DatabaseReadOnlyRotationLogGroup0B322FA9"},
+			} {
+				name := "medbookings-" + env + "-" + r.user + "-rotation"
+				if got := database.RotationFunctionName(env, r.user); got != name {
+					t.Errorf("RotationFunctionName(%s, %s) = %q; want %q", env, r.user, got, name)
+				}
+				if len(name) > 64 {
+					t.Errorf("function name %q is longer than 64 characters", name)
+				}
+				ids := resourceIDs(t, tpl, "AWS::Logs::LogGroup", map[string]any{"Properties": obj(map[string]any{"LogGroupName": "/aws/lambda/" + name})})
+				if len(ids) != 1 || ids[0] != r.logGroup {
+					t.Errorf("log group /aws/lambda/%s logical IDs = %v; want [%s]", name, ids, r.logGroup)
+				}
+				cdktest.Check(t, "rotation log group "+name, func() {
+					tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), obj(map[string]any{
+						"DeletionPolicy":      want[env],
+						"UpdateReplacePolicy": want[env],
+						"Properties": obj(map[string]any{
+							"LogGroupName":    "/aws/lambda/" + name,
+							"RetentionInDays": 30,
+							"KmsKeyId":        map[string]any{"Fn::GetAtt": []any{"DatabaseKey5E5D9547", "Arn"}},
+						}),
+					}))
+				})
+				ids = resourceIDs(t, tpl, "AWS::SecretsManager::RotationSchedule", map[string]any{
+					"Properties": obj(map[string]any{"HostedRotationLambda": obj(map[string]any{"RotationLambdaName": name})}),
+					"DependsOn":  assertions.Match_ArrayWith(&[]any{r.logGroup}),
+				})
+				if len(ids) != 1 || ids[0] != r.schedule {
+					t.Errorf("rotation schedule with function %s, after its log group: %v; want [%s]", name, ids, r.schedule)
+				}
+			}
+			cdktest.Check(t, "key policy lets CloudWatch Logs use the key for this account's log groups", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), obj(map[string]any{
+					"KeyPolicy": obj(map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{obj(map[string]any{
+						"Sid":       "CloudWatchLogsOfThisAccount",
+						"Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"},
+						"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": map[string]any{
+							"Fn::Join": []any{"", []any{"arn:aws:logs:eu-west-1:", map[string]any{"Ref": "AWS::AccountId"}, ":log-group:*"}},
+						}}},
+					})})}),
+				}))
 			})
 			cdktest.Check(t, "roles custom resource", func() {
 				tpl.HasResource(jsii.String("Custom::MedBookingsDatabaseRoles"), obj(map[string]any{
