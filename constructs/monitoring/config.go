@@ -20,7 +20,8 @@ type Config struct {
 	// LatencyPeriodMinutes is the period of the latency statistic.
 	LatencyPeriodMinutes int `json:"latencyPeriodMinutes" config:"optional"`
 	// DatabaseFreeStoragePercent alarms when free storage falls below this
-	// share of the storage autoscaling ceiling.
+	// share of the storage the instance is created with (its allocated,
+	// starting size; not the autoscaling ceiling): a fixed number of bytes.
 	DatabaseFreeStoragePercent float64 `json:"databaseFreeStoragePercent" config:"optional"`
 	// DatabaseConnectionsPercent alarms when connections exceed this share of
 	// the instance class's max_connections.

@@ -5,7 +5,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbudgets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -37,9 +39,7 @@ func (m *Monitoring) createEventRules() {
 	msg := fmt.Sprintf("MedBookings %s: Amplify deployment %s. App %s, branch %s, job %s. "+
 		"Console: https://%s.console.aws.amazon.com/amplify/apps/%s/branches/%s/deployments/%s",
 		m.props.EnvironmentName, *status, *app, *branch, *job, region, *app, *branch, *job)
-	deploy.AddTarget(awseventstargets.NewSnsTopic(m.AlertTopic, &awseventstargets.SnsTopicProps{
-		Message: awsevents.RuleTargetInput_FromText(jsii.String(msg)),
-	}))
+	deploy.AddTarget(&topicTarget{topic: m.AlertTopic, account: m.stack().Account(), message: awsevents.RuleTargetInput_FromText(jsii.String(msg))})
 	m.DeploymentRule = deploy
 
 	id := m.props.DatabaseInstance.InstanceIdentifier()
@@ -58,10 +58,40 @@ func (m *Monitoring) createEventRules() {
 	text := awsevents.EventField_FromPath(jsii.String("$.detail.Message"))
 	dbMsg := fmt.Sprintf("MedBookings %s database %s: %s (%s). Console: https://%s.console.aws.amazon.com/rds/home?region=%s#database:id=%s",
 		m.props.EnvironmentName, *id, *text, *event, region, region, *id)
-	dbRule.AddTarget(awseventstargets.NewSnsTopic(m.AlertTopic, &awseventstargets.SnsTopicProps{
-		Message: awsevents.RuleTargetInput_FromText(jsii.String(dbMsg)),
-	}))
+	dbRule.AddTarget(&topicTarget{topic: m.AlertTopic, account: m.stack().Account(), message: awsevents.RuleTargetInput_FromText(jsii.String(dbMsg))})
 	m.DatabaseEventsRule = dbRule
+
+	// EventBridge publishes to the encrypted topic with the key. Key
+	// policies for EventBridge take no source condition (see createTopic),
+	// so this statement is the one CDK's SnsTopic target would add.
+	m.Key.Grant(awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil), jsii.String("kms:Decrypt"), jsii.String("kms:GenerateDataKey*"))
+}
+
+// topicTarget sends a rule's events to an SNS topic, like CDK's
+// awseventstargets.SnsTopic, but lets EventBridge publish only on behalf of
+// that rule: the topic policy statement it adds has aws:SourceArn = the rule
+// (and aws:SourceAccount = this account), where SnsTopic grants
+// events.amazonaws.com sns:Publish with no condition, i.e. to any rule of
+// any account.
+type topicTarget struct {
+	topic   awssns.ITopic
+	account *string
+	message awsevents.RuleTargetInput
+}
+
+// Bind implements awsevents.IRuleTarget.
+func (t *topicTarget) Bind(rule interfacesawsevents.IRuleRef, _ *string) *awsevents.RuleTargetConfig {
+	t.topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("Allow" + *rule.Node().Id() + "RuleToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{t.topic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": t.account},
+			"ArnEquals":    map[string]any{"aws:SourceArn": rule.RuleRef().RuleArn},
+		},
+	}))
+	return &awsevents.RuleTargetConfig{Arn: t.topic.TopicArn(), Input: t.message, TargetResource: t.topic}
 }
 
 // BudgetThresholds are the budget notifications: type and percentage.

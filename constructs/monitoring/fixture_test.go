@@ -32,11 +32,12 @@ type fixture struct {
 	json     map[string]map[string]any
 }
 
-// maxConnections is RDS PostgreSQL's default max_connections,
-// LEAST(DBInstanceClassMemory/9531392, 5000).
-func maxConnections(class string) int {
-	return min(database.InstanceClasses[class]*1024*1024/9531392, 5000)
-}
+// maxConnections is what the stack passes as DatabaseMaxConnections for the
+// instance classes cdk.json uses: database.EstimatedMaxConnections(class),
+// 75% of the nominal memory / 9531392 (db.t4g.micro: 768 MiB -> 84,
+// db.t4g.small: 1536 MiB -> 168), written out so that the expected alarm
+// thresholds below are worked out by hand, not by the code under test.
+var maxConnections = map[string]int{"db.t4g.micro": 84, "db.t4g.small": 168}
 
 // quietWindow is what the stack derives from a nightly stop: from the stop
 // time to 15 minutes after the start time.
@@ -61,6 +62,12 @@ func buildFixture(t testing.TB, overrides map[string]any, validation, nag bool) 
 	}
 	f := &fixture{settings: s, stacks: map[string]awscdk.Stack{}, mons: map[string]*monitoring.Monitoring{},
 		tpls: map[string]assertions.Template{}, json: map[string]map[string]any{}}
+	for _, env := range s.Environments() {
+		class := env.Database.InstanceClass
+		if n, ok := maxConnections[class]; !ok || n != database.EstimatedMaxConnections(class) {
+			t.Fatalf("%s uses %s: add its max_connections to the fixture (the stack passes %d)", env.Name, class, database.EstimatedMaxConnections(class))
+		}
+	}
 	f.app = cdktest.NewApp(t, cdktest.AppOptions{Overrides: overrides, Validation: validation})
 	cdktest.Must(t, func() {
 		for _, env := range s.Environments() {
@@ -96,7 +103,7 @@ func buildFixture(t testing.TB, overrides map[string]any, validation, nag bool) 
 				HealthCheckQuietWindowUtc:      quietWindow(env.Database.NightlyStop),
 				DatabaseInstance:               db,
 				DatabasePostgresLogGroup:       pg,
-				DatabaseMaxConnections:         maxConnections(env.Database.InstanceClass),
+				DatabaseMaxConnections:         maxConnections[env.Database.InstanceClass],
 				DatabaseAllocatedStorageGiB:    env.Database.AllocatedStorageGiB,
 				DatabaseMaxAllocatedStorageGiB: env.Database.MaxAllocatedStorageGiB,
 				RemovalPolicy:                  removal,

@@ -3,7 +3,6 @@ package monitoring_test
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"testing"
@@ -25,6 +24,8 @@ const (
 	amplifyLogGroupID = "MonitoringAmplifyLogGroup17F262DE"
 	probeLogGroupID   = "MonitoringHealthCheckLogGroupCA058BCA"
 	budgetID          = "MonitoringBudget58B6A9D9"
+	deployRuleID      = "MonitoringDeploymentNotificationsFE2AA72E"
+	dbEventsRuleID    = "MonitoringDatabaseEventsC3B5C714"
 )
 
 var envNames = []string{"staging", "production"}
@@ -81,6 +82,11 @@ type expectedAlarm struct {
 	datapoints float64
 }
 
+// connectionsThreshold is the connections alarm's threshold with cdk.json's
+// databaseConnectionsPercent (80) and instance classes: floor(80% of 84) for
+// staging's db.t4g.micro, floor(80% of 168) for production's db.t4g.small.
+var connectionsThreshold = map[string]float64{"staging": 67, "production": 134}
+
 func expectedAlarms(f *fixture, env string) []expectedAlarm {
 	e := f.env(env)
 	cfg := e.Monitoring
@@ -112,7 +118,7 @@ func expectedAlarms(f *fixture, env string) []expectedAlarm {
 		{id: monitoring.AlarmDatabaseConnections, props: map[string]any{"Namespace": "AWS/RDS", "MetricName": "DatabaseConnections", "Statistic": "Maximum",
 			"Dimensions": db, "Period": 300.0},
 			missing: "notBreaching", comparison: "GreaterThanThreshold",
-			threshold: math.Floor(cfg.DatabaseConnectionsPercent / 100 * float64(maxConnections(e.Database.InstanceClass))), periods: 2, datapoints: 2},
+			threshold: connectionsThreshold[env], periods: 2, datapoints: 2},
 		{id: monitoring.AlarmDatabaseCPU, props: map[string]any{"Namespace": "AWS/RDS", "MetricName": "CPUUtilization", "Statistic": "Average",
 			"Dimensions": db, "Period": 300.0},
 			missing: "notBreaching", comparison: "GreaterThanThreshold", threshold: cfg.DatabaseCPUPercent, periods: 3, datapoints: 3},
@@ -257,11 +263,30 @@ func TestTopicAndKeyPolicies(t *testing.T) {
 							"StringEquals": map[string]any{"aws:SourceAccount": account},
 							"ArnLike": map[string]any{"aws:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
 								"arn:aws:budgets::", account, ":budget/*"}}}}}),
-						assertions.Match_ObjectLike(&map[string]any{"Effect": "Allow", "Action": "sns:Publish",
-							"Principal": map[string]any{"Service": "events.amazonaws.com"}, "Resource": topic}),
+						// Each event rule may publish only for itself.
+						stmt("AllowDeploymentNotificationsRuleToPublish", "events.amazonaws.com", map[string]any{
+							"StringEquals": map[string]any{"aws:SourceAccount": account},
+							"ArnEquals":    map[string]any{"aws:SourceArn": map[string]any{"Fn::GetAtt": []any{deployRuleID, "Arn"}}}}),
+						stmt("AllowDatabaseEventsRuleToPublish", "events.amazonaws.com", map[string]any{
+							"StringEquals": map[string]any{"aws:SourceAccount": account},
+							"ArnEquals":    map[string]any{"aws:SourceArn": map[string]any{"Fn::GetAtt": []any{dbEventsRuleID, "Arn"}}}}),
 					})},
 				})
 			})
+			// No statement lets EventBridge (or anyone) publish without a
+			// source condition.
+			for id, tp := range resources(f, env, "AWS::SNS::TopicPolicy") {
+				doc, _ := props(tp)["PolicyDocument"].(map[string]any)
+				sts, _ := doc["Statement"].([]any)
+				if len(sts) != 5 {
+					t.Errorf("topic policy %s has %d statements, want 5 (SSL deny, alarms, budgets, two rules): %s", id, len(sts), toJSON(sts))
+				}
+				for _, st := range sts {
+					if m := st.(map[string]any); m["Effect"] == "Allow" && m["Condition"] == nil {
+						t.Errorf("topic policy %s: unconditioned statement %s", id, toJSON(m))
+					}
+				}
+			}
 			use := []any{"kms:Decrypt", "kms:GenerateDataKey*"}
 			sourceAccount := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}}
 			cdktest.Check(t, "key policy and rotation", func() {
@@ -354,8 +379,9 @@ func TestEventRules(t *testing.T) {
 			})
 			cdktest.Check(t, "connection error metric filter", func() {
 				tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), &map[string]any{
-					"LogGroupName":  map[string]any{"Ref": "PostgresLog43DE1923"},
-					"FilterPattern": monitoring.ConnectionErrorPattern(),
+					"LogGroupName": map[string]any{"Ref": "PostgresLog43DE1923"},
+					"FilterPattern": `?"password authentication failed" ?"no pg_hba.conf entry" ?"sorry, too many clients" ?"too many connections for" ` +
+						`?"remaining connection slots are reserved" ?"connection requires a valid client certificate"`,
 					"MetricTransformations": []any{map[string]any{"MetricNamespace": "MedBookings/" + e.Title(),
 						"MetricName": monitoring.MetricConnectionErrors, "MetricValue": "1", "Unit": "Count"}},
 				})

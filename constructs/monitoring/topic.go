@@ -15,8 +15,8 @@ import (
 //   - CloudWatch alarms and AWS Budgets may GenerateDataKey*/Decrypt so that
 //     they can publish to the encrypted topic, only on behalf of this account
 //     (aws:SourceAccount);
-//   - EventBridge gets the same two actions from CDK's SnsTopic target (see
-//     createEventRules), without a source condition: AWS documents that
+//   - EventBridge gets the same two actions (added in createEventRules),
+//     without a source condition: AWS documents that
 //     aws:SourceAccount/aws:SourceArn are not supported in a KMS key policy
 //     for EventBridge targets (a condition would drop every event silently);
 //   - CloudWatch Logs in this region may use the key for log groups of this
