@@ -17,6 +17,12 @@ import (
 // leaves it alone.
 const DeliveryStackName = "MedBookingsDelivery"
 
+// DeployRoleOutputName is the delivery stack's output holding the ARN of a
+// GitHub environment's deploy role, e.g. DeployRoleStagingArn.
+func DeployRoleOutputName(environment string) string {
+	return "DeployRole" + delivery.EnvironmentTitle(environment) + "Arn"
+}
+
 // DeliveryStackProps are what the delivery stack is built from.
 type DeliveryStackProps struct {
 	Shared Shared
@@ -33,7 +39,9 @@ type DeliveryStack struct {
 }
 
 // NewDeliveryStack creates the MedBookingsDelivery stack in scope, with the
-// role ARNs as outputs (DiffRoleArn, DeployRoleArn, GitHubOidcProviderArn).
+// provider and role ARNs as outputs (GitHubOidcProviderArn, DiffRoleArn and
+// DeployRole<Environment>Arn per deploy environment: DeployRoleStagingArn,
+// DeployRoleProductionArn).
 func NewDeliveryStack(scope constructs.Construct, props DeliveryStackProps) *DeliveryStack {
 	var account *string
 	if props.Shared.Account != "" {
@@ -65,6 +73,9 @@ func NewDeliveryStack(scope constructs.Construct, props DeliveryStackProps) *Del
 	}
 	out("GitHubOidcProviderArn", d.ProviderArn, "IAM OIDC provider of "+delivery.OidcHost)
 	out("DiffRoleArn", d.DiffRole.RoleArn(), "Role of the pull request workflow (cdk diff, read only)")
-	out("DeployRoleArn", d.DeployRole.RoleArn(), "Role of the deploy workflows (cdk deploy, pre-deploy snapshot)")
+	for _, r := range d.DeployRoles {
+		out(DeployRoleOutputName(r.Environment), r.Role.RoleArn(),
+			"Role of the "+r.Environment+" deploy workflow (cdk deploy, pre-deploy snapshot of "+delivery.InstanceIdentifier(r.Environment)+")")
+	}
 	return &DeliveryStack{Stack: stack, Delivery: d}
 }

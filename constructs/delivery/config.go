@@ -13,9 +13,12 @@ type Config struct {
 	// Repository is the GitHub repository, owner/name, whose workflows may
 	// assume the roles (the sub claim's repo:<owner>/<name> part).
 	Repository string `json:"repository"`
-	// DeployEnvironments are the GitHub environments whose jobs may assume
-	// the deploy role (sub claim repo:<owner>/<name>:environment:<name>).
-	// Approval and branch rules of an environment are set in GitHub.
+	// DeployEnvironments are the GitHub environments, named like the
+	// MedBookings environments; each gets its own deploy role
+	// medbookings-github-deploy-<name>, which only that environment's jobs
+	// may assume (sub claim repo:<owner>/<name>:environment:<name>) and which
+	// may snapshot only the instance medbookings-<name>. Approval and branch
+	// rules of an environment are set in GitHub.
 	DeployEnvironments []string `json:"deployEnvironments"`
 	// OidcProviderArn is "" to create the account's GitHub OIDC provider in
 	// the delivery stack, or the ARN of the provider the account already
@@ -25,7 +28,7 @@ type Config struct {
 
 var (
 	repositoryRE  = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
-	environmentRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,255}$`)
+	environmentRE = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9][A-Za-z0-9._-]{0,%d}$`, MaxEnvironmentLength-1))
 	providerArnRE = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:oidc-provider/` + regexp.QuoteMeta(OidcHost) + `$`)
 )
 
@@ -37,17 +40,20 @@ func (c Config) Validate(key string, ps *config.Problems) {
 	if len(c.DeployEnvironments) == 0 {
 		ps.Add(key+".deployEnvironments", c.DeployEnvironments, "a list of at least one GitHub environment name, such as [\"staging\", \"production\"]")
 	}
-	seen := map[string]int{}
+	seen := map[string]int{} // by EnvironmentTitle: the roles' construct IDs
 	for i, e := range c.DeployEnvironments {
 		k := fmt.Sprintf("%s.deployEnvironments[%d]", key, i)
-		if first, dup := seen[e]; dup {
-			ps.Add(k, e, "an environment not already listed (it repeats deployEnvironments[%d])", first)
+		if !environmentRE.MatchString(e) {
+			ps.Add(k, e, "a GitHub environment name of 1-%d letters, digits, '.', '_' or '-', beginning with a letter or digit "+
+				"(the role name %s<name> has at most 64 characters; a ':' would break the OIDC sub claim)",
+				MaxEnvironmentLength, DeployRoleNamePrefix)
 			continue
 		}
-		seen[e] = i
-		if !environmentRE.MatchString(e) {
-			ps.Add(k, e, "a GitHub environment name of 1-255 letters, digits, '.', '_' or '-' (a ':' would break the OIDC sub claim)")
+		if first, dup := seen[EnvironmentTitle(e)]; dup {
+			ps.Add(k, e, "an environment not already listed (it repeats deployEnvironments[%d], up to '.', '_', '-' and case)", first)
+			continue
 		}
+		seen[EnvironmentTitle(e)] = i
 	}
 	if c.OidcProviderArn != "" && !providerArnRE.MatchString(c.OidcProviderArn) {
 		ps.Add(key+".oidcProviderArn", c.OidcProviderArn,

@@ -1,13 +1,15 @@
 // Package delivery is the AWS side of the GitHub Actions pipeline: the
-// account's GitHub OIDC provider and the two roles the workflows assume with
-// it, one that can only read (cdk diff on pull requests) and one that can
-// only deploy (cdk deploy through the CDK bootstrap roles, plus the
-// pre-deploy database snapshot). No long-lived key exists anywhere.
+// account's GitHub OIDC provider and the roles the workflows assume with it:
+// one that can only read (cdk diff on pull requests) and one deploy role per
+// GitHub environment (cdk deploy through the CDK bootstrap roles, plus the
+// pre-deploy snapshot of that environment's database). No long-lived key
+// exists anywhere.
 package delivery
 
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -23,22 +25,30 @@ const (
 	OidcHost = "token.actions.githubusercontent.com"
 	// Audience is the aud claim aws-actions/configure-aws-credentials asks for.
 	Audience = "sts.amazonaws.com"
-	// DiffRoleName and DeployRoleName are fixed so that a workflow can name
-	// the role as arn:aws:iam::<account>:role/<name> (a repository variable
-	// holds only the account ID).
-	DiffRoleName   = "medbookings-github-diff"
-	DeployRoleName = "medbookings-github-deploy"
+	// DiffRoleName is fixed so that a workflow can name the role as
+	// arn:aws:iam::<account>:role/<name> (a repository variable holds only
+	// the account ID); DeployRoleName gives the deploy roles' names.
+	DiffRoleName = "medbookings-github-diff"
+	// DeployRoleNamePrefix begins every deploy role's name (see DeployRoleName).
+	DeployRoleNamePrefix = "medbookings-github-deploy-"
 	// BootstrapQualifier is the default qualifier of `cdk bootstrap`, part of
 	// the bootstrap roles' names.
 	BootstrapQualifier = "hnb659fds"
 	// DeployMaxSessionHours bounds one deploy job: a Multi-AZ or instance
 	// class change can keep `cdk deploy` waiting for well over an hour.
 	DeployMaxSessionHours = 2
-	// ProjectTagKey/ProjectTagValue mark the RDS instances the deploy role
-	// may snapshot (every resource of the environment stacks carries them).
-	ProjectTagKey   = "Project"
-	ProjectTagValue = "MedBookings"
+	// MaxEnvironmentLength keeps DeployRoleName within IAM's 64 characters.
+	MaxEnvironmentLength = 64 - len(DeployRoleNamePrefix)
 )
+
+// DeployRoleName is the fixed name of the role the jobs of GitHub
+// environment environment assume, medbookings-github-deploy-<environment>.
+func DeployRoleName(environment string) string { return DeployRoleNamePrefix + environment }
+
+// InstanceIdentifier is the RDS instance identifier of an environment's
+// database; it must stay equal to the fixed identifier constructs/database
+// gives the instance (medbookings-<environment>).
+func InstanceIdentifier(environment string) string { return "medbookings-" + environment }
 
 // PullRequestSubject is the sub claim of a pull_request job that does not
 // name a GitHub environment (the only claim the diff role trusts).
@@ -53,6 +63,26 @@ func EnvironmentSubject(repository, environment string) string {
 // begins; the workflow appends the commit SHA.
 func SnapshotPrefix(environment string) string { return "medbookings-" + environment + "-predeploy-" }
 
+// EnvironmentTitle is environment as a construct and output name part:
+// "staging" -> "Staging", "pre-prod" -> "PreProd".
+func EnvironmentTitle(environment string) string {
+	var b strings.Builder
+	upper := true
+	for _, r := range environment {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if upper {
+				r = unicode.ToUpper(r)
+			}
+			b.WriteRune(r)
+			upper = false
+		default:
+			upper = true
+		}
+	}
+	return b.String()
+}
+
 // Props are what the delivery construct is built from.
 type Props struct {
 	// Config is medbookings.delivery.
@@ -62,7 +92,16 @@ type Props struct {
 	StackNames []string
 }
 
-// Delivery is the OIDC provider and the two roles.
+// DeployRole is the role of one GitHub environment's deploy jobs.
+type DeployRole struct {
+	// Environment is the GitHub environment (and MedBookings environment)
+	// whose jobs alone may assume Role.
+	Environment string
+	Role        awsiam.IRole
+	Policy      awsiam.IManagedPolicy
+}
+
+// Delivery is the OIDC provider and the roles.
 type Delivery struct {
 	// ProviderArn is the GitHub OIDC provider's ARN (created or imported).
 	ProviderArn *string
@@ -71,14 +110,16 @@ type Delivery struct {
 	// DiffRole may only read: assume the CDK lookup role and read the stacks.
 	DiffRole   awsiam.IRole
 	DiffPolicy awsiam.IManagedPolicy
-	// DeployRole may only deploy: assume the CDK bootstrap deploy roles,
-	// read the stacks' outputs and take the pre-deploy RDS snapshot.
-	DeployRole   awsiam.IRole
-	DeployPolicy awsiam.IManagedPolicy
+	// DeployRoles, one per Config.DeployEnvironments entry and in its order,
+	// may only deploy: assume the CDK bootstrap roles, read the stacks'
+	// outputs and take the pre-deploy snapshot of their own environment's
+	// instance.
+	DeployRoles []DeployRole
 }
 
 // NewDelivery creates the provider (unless Config.OidcProviderArn names an
-// existing one) and both roles in scope.
+// existing one), the diff role and one deploy role per deploy environment in
+// scope.
 func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery {
 	c := props.Config
 	if len(props.StackNames) == 0 {
@@ -86,7 +127,7 @@ func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery
 	}
 	this := constructs.NewConstruct(scope, id)
 	stack := awscdk.Stack_Of(this)
-	account, region := *stack.Account(), *stack.Region()
+	partition, account, region := *stack.Partition(), *stack.Account(), *stack.Region()
 
 	d := &Delivery{}
 	if c.OidcProviderArn == "" {
@@ -111,10 +152,10 @@ func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery
 	}
 	stackArns := make([]*string, len(props.StackNames))
 	for i, n := range props.StackNames {
-		stackArns[i] = jsii.String(fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/*", region, account, n))
+		stackArns[i] = jsii.String(fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/*", partition, region, account, n))
 	}
 	bootstrapRole := func(kind string) *string {
-		return jsii.String(fmt.Sprintf("arn:aws:iam::%s:role/cdk-%s-%s-role-%s-%s", account, BootstrapQualifier, kind, account, region))
+		return jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-%s-role-%s-%s", partition, account, BootstrapQualifier, kind, account, region))
 	}
 
 	// Diff: a pull request's code is not reviewed yet, so the role it gets
@@ -145,65 +186,62 @@ func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery
 			}),
 		},
 	})
-
-	deploySubjects := make([]string, len(c.DeployEnvironments))
-	snapshotArns := make([]*string, len(c.DeployEnvironments))
-	for i, e := range c.DeployEnvironments {
-		deploySubjects[i] = EnvironmentSubject(c.Repository, e)
-		snapshotArns[i] = jsii.String(fmt.Sprintf("arn:aws:rds:%s:%s:snapshot:%s*", region, account, SnapshotPrefix(e)))
-	}
-	deployRole := awsiam.NewRole(this, jsii.String("DeployRole"), &awsiam.RoleProps{
-		RoleName: jsii.String(DeployRoleName),
-		Description: jsii.String("GitHub Actions, environments " + strings.Join(c.DeployEnvironments, ", ") +
-			" of " + c.Repository + ": cdk deploy and the pre-deploy snapshot"),
-		AssumedBy:          trust(deploySubjects),
-		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(DeployMaxSessionHours)),
-	})
-	deployPolicy := awsiam.NewManagedPolicy(this, jsii.String("DeployPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("cdk deploy of the MedBookings stacks through the CDK bootstrap roles, and the pre-deploy RDS snapshot"),
-		Roles:       &[]awsiam.IRole{deployRole},
-		Statements: &[]awsiam.PolicyStatement{
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("AssumeCdkBootstrapRoles"),
-				Actions:   jsii.Strings("sts:AssumeRole"),
-				Resources: &[]*string{bootstrapRole("deploy"), bootstrapRole("file-publishing"), bootstrapRole("lookup")},
-			}),
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("ReadStackOutputs"),
-				Actions:   jsii.Strings("cloudformation:DescribeStacks"),
-				Resources: &stackArns,
-			}),
-			// The instances have generated names, so they are chosen by the
-			// tag every resource of the environment stacks carries.
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("SnapshotMedBookingsInstances"),
-				Actions:   jsii.Strings("rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"),
-				Resources: jsii.Strings(fmt.Sprintf("arn:aws:rds:%s:%s:db:*", region, account)),
-				Conditions: &map[string]any{
-					"StringEquals": map[string]any{"aws:ResourceTag/" + ProjectTagKey: ProjectTagValue},
-				},
-			}),
-			// The snapshot does not exist yet when it is created, so it has
-			// no tag to test: it is chosen by its name.
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("PreDeploySnapshots"),
-				Actions:   jsii.Strings("rds:AddTagsToResource", "rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"),
-				Resources: &snapshotArns,
-			}),
-		},
-	})
-
 	compliance.Suppress(diffPolicy, map[string]string{
 		"AwsSolutions-IAM5": "The '*' are forced by the services: CloudFormation stack ARNs end in a generated stack ID " +
 			"(stack/<name>/*), and cloudformation:ListStacks supports no resource-level permission.",
 	})
-	compliance.Suppress(deployPolicy, map[string]string{
-		"AwsSolutions-IAM5": "stack/<name>/* only covers the generated stack ID of the named stacks; db:* is narrowed by the " +
-			"condition aws:ResourceTag/Project=MedBookings (the instances have generated names); the snapshot ARNs " +
-			"are <environment>-predeploy-* because the workflow names each snapshot after the commit it deploys.",
-	})
-
 	d.DiffRole, d.DiffPolicy = diffRole, diffPolicy
-	d.DeployRole, d.DeployPolicy = deployRole, deployPolicy
+
+	// Deploy: one role per GitHub environment, so that a job of one
+	// environment (and its approval and branch rules) cannot take the role
+	// of another. Both still reach the same CDK bootstrap deploy role, which
+	// can deploy any stack of the account (docs/runbook.md, security).
+	for _, e := range c.DeployEnvironments {
+		title := EnvironmentTitle(e)
+		role := awsiam.NewRole(this, jsii.String("DeployRole"+title), &awsiam.RoleProps{
+			RoleName: jsii.String(DeployRoleName(e)),
+			Description: jsii.String("GitHub Actions, environment " + e + " of " + c.Repository +
+				": cdk deploy and the pre-deploy snapshot of " + InstanceIdentifier(e)),
+			AssumedBy:          trust([]string{EnvironmentSubject(c.Repository, e)}),
+			MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(DeployMaxSessionHours)),
+		})
+		policy := awsiam.NewManagedPolicy(this, jsii.String("DeployPolicy"+title), &awsiam.ManagedPolicyProps{
+			Description: jsii.String("cdk deploy of the MedBookings stacks through the CDK bootstrap roles, and the pre-deploy " +
+				"snapshot of " + InstanceIdentifier(e)),
+			Roles: &[]awsiam.IRole{role},
+			Statements: &[]awsiam.PolicyStatement{
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Sid:       jsii.String("AssumeCdkBootstrapRoles"),
+					Actions:   jsii.Strings("sts:AssumeRole"),
+					Resources: &[]*string{bootstrapRole("deploy"), bootstrapRole("file-publishing"), bootstrapRole("lookup")},
+				}),
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Sid:       jsii.String("ReadStackOutputs"),
+					Actions:   jsii.Strings("cloudformation:DescribeStacks"),
+					Resources: &stackArns,
+				}),
+				// The environment's instance has a fixed identifier.
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Sid:     jsii.String("SnapshotInstance"),
+					Actions: jsii.Strings("rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"),
+					Resources: jsii.Strings(fmt.Sprintf("arn:%s:rds:%s:%s:db:%s",
+						partition, region, account, InstanceIdentifier(e))),
+				}),
+				// The snapshot is named after the commit it precedes.
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Sid:     jsii.String("PreDeploySnapshots"),
+					Actions: jsii.Strings("rds:AddTagsToResource", "rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"),
+					Resources: jsii.Strings(fmt.Sprintf("arn:%s:rds:%s:%s:snapshot:%s*",
+						partition, region, account, SnapshotPrefix(e))),
+				}),
+			},
+		})
+		compliance.Suppress(policy, map[string]string{
+			"AwsSolutions-IAM5": "Only two '*', both forced by names that are not known in advance: stack/<name>/* is " +
+				"the generated stack ID of the named stacks, and snapshot:" + SnapshotPrefix(e) + "* is the pre-deploy " +
+				"snapshot the workflow names after the commit it deploys. The instance is named exactly.",
+		})
+		d.DeployRoles = append(d.DeployRoles, DeployRole{Environment: e, Role: role, Policy: policy})
+	}
 	return d
 }

@@ -110,17 +110,22 @@ func trust(federated any, subjects ...string) map[string]any {
 }
 
 const (
-	providerID   = "DeliveryGitHubOidcProvider3CF3B2BC"
-	diffRoleID   = "DeliveryDiffRole77CD812D"
-	deployRoleID = "DeliveryDeployRole1DADA256"
-	diffPolID    = "DeliveryDiffPolicy25DA307F"
-	deployPolID  = "DeliveryDeployPolicy0023C415"
+	providerID = "DeliveryGitHubOidcProvider3CF3B2BC"
+	diffRoleID = "DeliveryDiffRole77CD812D"
+	diffPolID  = "DeliveryDiffPolicy25DA307F"
+)
+
+// The deploy roles have fixed names: a new logical ID fails the deploy
+// (the new role is created before the old one is deleted).
+var (
+	deployRoleID = map[string]string{"staging": "DeliveryDeployRoleStaging1D464D85", "production": "DeliveryDeployRoleProductionFF20BEAD"}
+	deployPolID  = map[string]string{"staging": "DeliveryDeployPolicyStaging68404243", "production": "DeliveryDeployPolicyProduction7522B5AB"}
 )
 
 // GIVEN the delivery stack WHEN synthesized THEN each role trusts exactly
-// the GitHub OIDC provider, the audience sts.amazonaws.com and the listed
-// sub claims: pull requests for the diff role, the two GitHub environments
-// for the deploy role.
+// the GitHub OIDC provider, the audience sts.amazonaws.com and one sub
+// claim: pull requests for the diff role, its own GitHub environment for
+// each deploy role (a staging job cannot take the production role).
 func TestTrustPolicies(t *testing.T) {
 	f := getFixture(t)
 	ref := map[string]any{"Ref": providerID}
@@ -130,9 +135,10 @@ func TestTrustPolicies(t *testing.T) {
 		maxSession         any
 	}{
 		{"diff", diffRoleID, "medbookings-github-diff", trust(ref, "repo:sheigoldberg/medbookings:pull_request"), nil},
-		{"deploy", deployRoleID, "medbookings-github-deploy", trust(ref,
-			"repo:sheigoldberg/medbookings:environment:staging",
-			"repo:sheigoldberg/medbookings:environment:production"), float64(7200)},
+		{"deploy staging", deployRoleID["staging"], "medbookings-github-deploy-staging",
+			trust(ref, "repo:sheigoldberg/medbookings:environment:staging"), float64(7200)},
+		{"deploy production", deployRoleID["production"], "medbookings-github-deploy-production",
+			trust(ref, "repo:sheigoldberg/medbookings:environment:production"), float64(7200)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			roles := cdktest.JSON(t, f.pinned)["Resources"].(map[string]any)
@@ -152,7 +158,7 @@ func TestTrustPolicies(t *testing.T) {
 			})
 		})
 	}
-	cdktest.Check(t, "two roles only", func() { f.pinned.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(2)) })
+	cdktest.Check(t, "three roles only", func() { f.pinned.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(3)) })
 }
 
 // GIVEN an account that already has the GitHub provider WHEN its ARN is
@@ -194,10 +200,11 @@ func arnRole(kind string) string {
 }
 
 // GIVEN the delivery stack WHEN synthesized THEN the diff role may assume
-// only the CDK lookup role and read the two stacks, and the deploy role may
+// only the CDK lookup role and read the stacks, and each deploy role may
 // assume only the bootstrap deploy, file-publishing and lookup roles, read
-// the stacks' outputs and take the pre-deploy snapshot of a MedBookings
-// instance; nothing else (the documents are compared whole).
+// the stacks' outputs and snapshot only its own environment's instance
+// (medbookings-<env>, named exactly) into medbookings-<env>-predeploy-*;
+// nothing else (the documents are compared whole).
 func TestPermissionPolicies(t *testing.T) {
 	f := getFixture(t)
 	stackArns := []any{
@@ -215,32 +222,40 @@ func TestPermissionPolicies(t *testing.T) {
 			map[string]any{"Sid": "ListStacks", "Effect": "Allow", "Action": "cloudformation:ListStacks", "Resource": "*"},
 		},
 	}
-	deploy := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{
-			map[string]any{"Sid": "AssumeCdkBootstrapRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
-				"Resource": []any{arnRole("deploy"), arnRole("file-publishing"), arnRole("lookup")}},
-			map[string]any{"Sid": "ReadStackOutputs", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": stackArns},
-			map[string]any{"Sid": "SnapshotMedBookingsInstances", "Effect": "Allow",
-				"Action":    []any{"rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"},
-				"Resource":  "arn:aws:rds:eu-west-1:123456789012:db:*",
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/Project": "MedBookings"}}},
-			map[string]any{"Sid": "PreDeploySnapshots", "Effect": "Allow",
-				"Action": []any{"rds:AddTagsToResource", "rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"},
-				"Resource": []any{
-					"arn:aws:rds:eu-west-1:123456789012:snapshot:medbookings-production-predeploy-*",
-					"arn:aws:rds:eu-west-1:123456789012:snapshot:medbookings-staging-predeploy-*",
-				}},
-		},
+	deploy := func(env string) map[string]any {
+		return map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []any{
+				map[string]any{"Sid": "AssumeCdkBootstrapRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+					"Resource": []any{arnRole("deploy"), arnRole("file-publishing"), arnRole("lookup")}},
+				map[string]any{"Sid": "ReadStackOutputs", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": stackArns},
+				map[string]any{"Sid": "SnapshotInstance", "Effect": "Allow",
+					"Action":   []any{"rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"},
+					"Resource": "arn:aws:rds:eu-west-1:123456789012:db:medbookings-" + env},
+				map[string]any{"Sid": "PreDeploySnapshots", "Effect": "Allow",
+					"Action":   []any{"rds:AddTagsToResource", "rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"},
+					"Resource": "arn:aws:rds:eu-west-1:123456789012:snapshot:medbookings-" + env + "-predeploy-*"},
+			},
+		}
 	}
 	for _, tc := range []struct {
 		name, id, role string
 		doc            map[string]any
-	}{{"diff", diffPolID, diffRoleID, diff}, {"deploy", deployPolID, deployRoleID, deploy}} {
+	}{
+		{"diff", diffPolID, diffRoleID, diff},
+		{"deploy staging", deployPolID["staging"], deployRoleID["staging"], deploy("staging")},
+		{"deploy production", deployPolID["production"], deployRoleID["production"], deploy("production")},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := cdktest.JSON(t, f.pinned)["Resources"].(map[string]any)
 			if _, ok := res[tc.id]; !ok {
-				t.Fatalf("no managed policy %s", tc.id)
+				var ids []string
+				for id, r := range res {
+					if r.(map[string]any)["Type"] == "AWS::IAM::ManagedPolicy" {
+						ids = append(ids, id)
+					}
+				}
+				t.Fatalf("no managed policy %s (the managed policies are %v)", tc.id, ids)
 			}
 			cdktest.Check(t, "policy document", func() {
 				f.pinned.HasResourceProperties(jsii.String("AWS::IAM::ManagedPolicy"), map[string]any{
@@ -251,10 +266,10 @@ func TestPermissionPolicies(t *testing.T) {
 		})
 	}
 	// Managed, not inline: the roles carry no policy of their own, and no
-	// AWS::IAM::Policy grants anything beside the two documents above.
+	// AWS::IAM::Policy grants anything beside the documents above.
 	cdktest.Check(t, "no inline policies", func() { f.pinned.ResourceCountIs(jsii.String("AWS::IAM::Policy"), jsii.Number(0)) })
-	cdktest.Check(t, "two managed policies", func() {
-		f.pinned.ResourceCountIs(jsii.String("AWS::IAM::ManagedPolicy"), jsii.Number(2))
+	cdktest.Check(t, "three managed policies", func() {
+		f.pinned.ResourceCountIs(jsii.String("AWS::IAM::ManagedPolicy"), jsii.Number(3))
 	})
 	cdktest.Check(t, "roles without inline or AWS managed policies", func() {
 		f.pinned.AllResourcesProperties(jsii.String("AWS::IAM::Role"), map[string]any{
@@ -263,20 +278,41 @@ func TestPermissionPolicies(t *testing.T) {
 	})
 }
 
+// GIVEN the delivery stack WHEN synthesized THEN it outputs the provider,
+// the diff role and one deploy role per environment, and nothing else.
 func TestOutputs(t *testing.T) {
 	f := getFixture(t)
-	for name, value := range map[string]any{
+	want := map[string]any{
 		"GitHubOidcProviderArn": map[string]any{"Ref": providerID},
 		"DiffRoleArn":           map[string]any{"Fn::GetAtt": []any{diffRoleID, "Arn"}},
-		"DeployRoleArn":         map[string]any{"Fn::GetAtt": []any{deployRoleID, "Arn"}},
-	} {
+	}
+	for _, env := range []string{"staging", "production"} {
+		want[stacks.DeployRoleOutputName(env)] = map[string]any{"Fn::GetAtt": []any{deployRoleID[env], "Arn"}}
+	}
+	if got := stacks.DeployRoleOutputName("staging") + " " + stacks.DeployRoleOutputName("production"); got != "DeployRoleStagingArn DeployRoleProductionArn" {
+		t.Errorf("deploy role outputs are %s (the README lists them)", got)
+	}
+	for name, value := range want {
 		cdktest.Check(t, "output "+name, func() {
 			f.pinned.HasOutput(jsii.String(name), map[string]any{"Value": value})
 		})
 	}
 	tpl := cdktest.JSON(t, f.pinned)
-	if got := len(tpl["Outputs"].(map[string]any)); got != 3 {
-		t.Errorf("%d outputs, want 3", got)
+	if got := len(tpl["Outputs"].(map[string]any)); got != len(want) {
+		t.Errorf("%d outputs, want %d", got, len(want))
+	}
+}
+
+func TestEnvironmentNames(t *testing.T) {
+	for env, want := range map[string][3]string{
+		"staging":  {"Staging", "medbookings-github-deploy-staging", "medbookings-staging"},
+		"pre-prod": {"PreProd", "medbookings-github-deploy-pre-prod", "medbookings-pre-prod"},
+		"qa.2_x":   {"Qa2X", "medbookings-github-deploy-qa.2_x", "medbookings-qa.2_x"},
+	} {
+		got := [3]string{delivery.EnvironmentTitle(env), delivery.DeployRoleName(env), delivery.InstanceIdentifier(env)}
+		if got != want {
+			t.Errorf("%q: got %v, want %v", env, got, want)
+		}
 	}
 }
 
@@ -342,11 +378,16 @@ func TestConfigValidate(t *testing.T) {
 			[]string{key + ".repository: got \"https://github.com/sheigoldberg/medbookings\"; allowed: a GitHub repository as owner/name"}},
 		{"no environments", func(c *delivery.Config) { c.DeployEnvironments = nil },
 			[]string{key + ".deployEnvironments: got null; allowed: a list of at least one GitHub environment name"}},
-		{"repeated and colon", func(c *delivery.Config) { c.DeployEnvironments = []string{"staging", "staging", "prod:x"} },
+		{"repeated and colon", func(c *delivery.Config) { c.DeployEnvironments = []string{"staging", "staging", "prod:x", "Staging"} },
 			[]string{
-				key + ".deployEnvironments[1]: got \"staging\"; allowed: an environment not already listed (it repeats deployEnvironments[0])",
-				key + ".deployEnvironments[2]: got \"prod:x\"; allowed: a GitHub environment name of 1-255 letters",
+				key + ".deployEnvironments[1]: got \"staging\"; allowed: an environment not already listed (it repeats deployEnvironments[0]",
+				key + ".deployEnvironments[2]: got \"prod:x\"; allowed: a GitHub environment name of 1-38 letters",
+				key + ".deployEnvironments[3]: got \"Staging\"; allowed: an environment not already listed (it repeats deployEnvironments[0]",
 			}},
+		{"too long for the role name", func(c *delivery.Config) {
+			c.DeployEnvironments = []string{strings.Repeat("a", 39), strings.Repeat("b", 38)}
+		},
+			[]string{key + ".deployEnvironments[0]: got \"" + strings.Repeat("a", 39) + "\"; allowed: a GitHub environment name of 1-38 letters"}},
 		{"provider of another host", func(c *delivery.Config) {
 			c.OidcProviderArn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
 		}, []string{key + ".oidcProviderArn: got \"arn:aws:iam::123456789012:oidc-provider/gitlab.com\"; allowed: \"\" (create the provider) or the ARN"}},

@@ -80,11 +80,11 @@ func TestWorkflowsMatchDelivery(t *testing.T) {
 			staging.StackName(), production.StackName(), "id-token: write", "pull-requests: write",
 		}},
 		{"deploy-staging.yml", []string{
-			"role/" + delivery.DeployRoleName, "environment: staging", "branches: [" + branch("staging") + "]",
+			"role/" + delivery.DeployRoleName("staging") + "\n", "environment: staging", "branches: [" + branch("staging") + "]",
 			"STACK: " + staging.StackName(), "--require-approval never", "id-token: write",
 		}},
 		{"deploy-production.yml", []string{
-			"role/" + delivery.DeployRoleName, "environment: production", "branches: [" + branch("production") + "]",
+			"role/" + delivery.DeployRoleName("production") + "\n", "environment: production", "branches: [" + branch("production") + "]",
 			"STACK: " + production.StackName(), "--require-approval never", "id-token: write",
 			`snapshot="` + delivery.SnapshotPrefix("production") + `${GITHUB_SHA}"`,
 			"OutputKey=='DatabaseInstanceIdentifier'", "aws rds wait db-snapshot-available",
@@ -101,6 +101,12 @@ func TestWorkflowsMatchDelivery(t *testing.T) {
 			if strings.Contains(text, bad) {
 				t.Errorf("%s mentions %q: AWS access must go through OIDC only", tc.file, bad)
 			}
+		}
+	}
+	// Each deploy workflow takes only its own environment's role.
+	for file, other := range map[string]string{"deploy-staging.yml": "production", "deploy-production.yml": "staging"} {
+		if text := read(file); strings.Contains(text, delivery.DeployRoleName(other)) {
+			t.Errorf("%s names %s, the role of the %s environment", file, delivery.DeployRoleName(other), other)
 		}
 	}
 	prod := read("deploy-production.yml")
