@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/delivery"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/secretscan"
@@ -152,6 +153,18 @@ func TestEnvironmentDifferences(t *testing.T) {
 	}
 }
 
+// TestDeployRolesSnapshotTheRealInstances: the delivery construct names the
+// instances its deploy roles may snapshot; they must be the instances the
+// environment stacks create.
+func TestDeployRolesSnapshotTheRealInstances(t *testing.T) {
+	b := theBuiltApp(t)
+	for env, tpl := range b.tpl {
+		instances := cdktest.JSON(t, tpl)["Resources"].(map[string]any)["DatabaseInstanceAA8A5FDE"].(map[string]any)
+		id := instances["Properties"].(map[string]any)["DBInstanceIdentifier"]
+		assert.Equal(t, delivery.InstanceIdentifier(env), id, "%s instance identifier", env)
+	}
+}
+
 // TestEveryTaggedResourceCarriesTheProjectTags checks the tags CDK renders
 // into the template (resources whose type takes tags).
 func TestEveryTaggedResourceCarriesTheProjectTags(t *testing.T) {
@@ -174,10 +187,19 @@ func TestEveryTaggedResourceCarriesTheProjectTags(t *testing.T) {
 
 func TestCommandLineOverrideChangesOnlyThatEnvironment(t *testing.T) {
 	b := buildApp(t, cdktest.AppOptions{Overrides: map[string]any{
-		"medbookings.staging.terminationProtection": "true",
+		"medbookings.staging.database.instanceClass": "db.t4g.medium",
+		"medbookings.staging.terminationProtection":  "true",
 	}})
+	obj := func(m map[string]any) *map[string]any { return &m }
+	cdktest.Check(t, "staging takes the override", func() {
+		cdktest.Template(t, b.stacks["staging"].Stack).HasResourceProperties(jsii.String("AWS::RDS::DBInstance"),
+			obj(map[string]any{"DBInstanceClass": "db.t4g.medium"}))
+	})
+	cdktest.Check(t, "production keeps cdk.json's class", func() {
+		cdktest.Template(t, b.stacks["production"].Stack).HasResourceProperties(jsii.String("AWS::RDS::DBInstance"),
+			obj(map[string]any{"DBInstanceClass": "db.t4g.small"}))
+	})
 	assert.True(t, *b.stacks["staging"].TerminationProtection())
-	assert.True(t, *b.stacks["production"].TerminationProtection())
 }
 
 func TestNoUnsuppressedComplianceFindings(t *testing.T) {
@@ -233,6 +255,8 @@ var statefulResources = []struct {
 	{"DatabaseUpgradeLogGroupC937990D", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	{"DatabaseFlowLogs546961C9", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	{"DatabaseRolesFunctionLogsA99D8C7A", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	{"DatabaseAppRotationLogGroup13F1789F", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	{"DatabaseReadOnlyRotationLogGroup0B322FA9", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	// uploads: medical-practice records
 	{"StorageUploadsBDC5E374", "AWS::S3::Bucket", "Delete", "Retain"},
 	{"StorageAccessLogs96FB524C", "AWS::S3::Bucket", "Delete", "Retain"},

@@ -221,6 +221,11 @@ func (s *Settings) validate(ps *config.Problems) {
 	ps.Email(k+".alertEmail", s.Shared.AlertEmail)
 
 	s.Delivery.Validate(ContextKey+".delivery", ps)
+	// The CI roles trust the repository that Amplify builds, never another.
+	if want := strings.TrimPrefix(s.Shared.GitHubRepository, "https://github.com/"); s.Delivery.Repository != want &&
+		repoRE.MatchString(s.Shared.GitHubRepository) {
+		ps.Add(ContextKey+".delivery.repository", s.Delivery.Repository, "%q, the repository of medbookings.shared.gitHubRepository", want)
+	}
 
 	seenHost := map[string]string{}
 	budget := 0.0

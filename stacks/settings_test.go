@@ -183,6 +183,8 @@ func TestBadContext(t *testing.T) {
 			wantKey: "medbookings.production.database.deletionProtection", wantText: []string{"true in production"}},
 		{name: "production stack unprotected", set: map[string]any{"medbookings.production.terminationProtection": "false"},
 			wantKey: "medbookings.production.terminationProtection", wantText: []string{"true in production"}},
+		{name: "CI roles trusting another repository", set: map[string]any{"medbookings.delivery.repository": "someone/else"},
+			wantKey: "medbookings.delivery.repository", wantText: []string{`"someone/else"`, `"sheigoldberg/medbookings", the repository of medbookings.shared.gitHubRepository`}},
 		{name: "override below a value", set: map[string]any{"medbookings.shared.region.x": "1"},
 			wantKey: "medbookings.shared.region.x", wantText: []string{"is not an object"}},
 	}

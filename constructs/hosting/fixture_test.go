@@ -31,6 +31,10 @@ func (f fakeUploads) GrantUploads(g awsiam.IGrantable) awsiam.Grant {
 	})
 }
 
+func (f fakeUploads) ObjectsFinding() string {
+	return "Resource::" + *f.bucket.ArnForObjects(jsii.String("*"))
+}
+
 type fakeDatabase struct{ secret awssecretsmanager.ISecret }
 
 func (f fakeDatabase) GrantAppSecretRead(g awsiam.IGrantable) awsiam.Grant {

@@ -275,8 +275,8 @@ func TestBuildSpecAndVariables(t *testing.T) {
 var (
 	// Names that would hold a secret; the public Maps key is the one
 	// documented exception (inlined into the browser bundle by Next.js).
-	secretNameRE  = regexp.MustCompile(`SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE|CREDENTIAL|DATABASE_URL|AUTH_SECRET`)
-	publicNames   = map[string]bool{"NEXT_PUBLIC_GOOGLE_MAPS_API_KEY": true, "APP_SECRET_ARN": true, "DATABASE_SECRET_ARN": true}
+	secretNameRE = regexp.MustCompile(`SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE|CREDENTIAL|DATABASE_URL|AUTH_SECRET`)
+	publicNames  = map[string]bool{"NEXT_PUBLIC_GOOGLE_MAPS_API_KEY": true, "APP_SECRET_ARN": true, "DATABASE_SECRET_ARN": true}
 	// Beyond the credential shapes of internal/secretscan, a variable must
 	// not hold anything random-looking.
 	secretValueRE = []*regexp.Regexp{
@@ -322,7 +322,7 @@ func TestSecretScannerCatches(t *testing.T) {
 		"SENDGRID_API_KEY":  "x",
 		"GOOGLE_CLIENT_ID":  "SG." + "abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789",
 		"DB_HOST":           "postgresql://app:" + "hunter2@db:5432/x",
-		"ADMIN_EMAILS":      "ghp_abcdefghijklmnopqrstuvwxyz0123",
+		"ADMIN_EMAILS":      "ghp_" + "abcdefghijklmnopqrstuvwxyz0123",
 		"SENTRY_DSN":        "0123456789abcdef0123456789abcdef",
 		"APP_SECRET_ARN":    map[string]any{"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:x:SecretString:::}}"}}},
 		"DATABASE_URL":      "x",
