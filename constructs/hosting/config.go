@@ -2,9 +2,10 @@ package hosting
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/config"
@@ -128,7 +129,7 @@ func (c Config) Validate(key string, ps *config.Problems) {
 	if c.HostedZoneId != "" && !hostedZoneRE.MatchString(c.HostedZoneId) {
 		ps.Add(key+".hostedZoneId", c.HostedZoneId, `a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ, or "" when the DNS is elsewhere`)
 	}
-	for _, name := range sortedKeys(c.SendGridDkimRecords) {
+	for _, name := range slices.Sorted(maps.Keys(c.SendGridDkimRecords)) {
 		k := key + ".sendGridDkimRecords." + name
 		if !dnsNameRE.MatchString(name) {
 			ps.Add(k, name, "a record name such as s1._domainkey.medbookings.co.za (lower case)")
@@ -137,7 +138,7 @@ func (c Config) Validate(key string, ps *config.Problems) {
 			ps.Add(k, v, "a CNAME target such as s1.domainkey.u1234567.wl123.sendgrid.net (lower case)")
 		}
 	}
-	for _, d := range sortedKeys(c.CspExtraSources) {
+	for _, d := range slices.Sorted(maps.Keys(c.CspExtraSources)) {
 		k := key + ".cspExtraSources." + d
 		if !contains(cspDirectives, d) {
 			ps.Add(k, d, "one of the directives %s", strings.Join(cspDirectives, ", "))
@@ -168,7 +169,7 @@ func (c Config) ValidateIn(key string, s Scope, ps *config.Problems) {
 		ps.Add(key+".sendGridDkimRecords", c.SendGridDkimRecords,
 			"{} in this environment: the mail records of %s belong to the environment that serves it", s.Domain)
 	}
-	for _, name := range sortedKeys(c.SendGridDkimRecords) {
+	for _, name := range slices.Sorted(maps.Keys(c.SendGridDkimRecords)) {
 		if !strings.HasSuffix(name, "."+s.Domain) {
 			ps.Add(key+".sendGridDkimRecords."+name, name, "a record name under %s", s.Domain)
 		}
@@ -234,13 +235,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,7 +3,9 @@ package hosting
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -221,7 +223,7 @@ func NewHosting(scope constructs.Construct, id *string, props *Props) *Hosting {
 	url := urls[0]
 
 	env := environmentVariables(p, url, secret.SecretArn())
-	names := sortedKeys(env)
+	names := slices.Sorted(maps.Keys(env))
 	var envProps []any
 	for _, n := range names {
 		envProps = append(envProps, &awsamplify.CfnApp_EnvironmentVariableProperty{Name: jsii.String(n), Value: env[n]})
@@ -339,7 +341,7 @@ func checkProps(p Props) {
 		"Database": p.Database != nil, "DatabaseHost": p.DatabaseHost != nil, "DatabasePort": p.DatabasePort != nil,
 		"DatabaseName": p.DatabaseName != nil, "DatabaseAppSecretArn": p.DatabaseAppSecretArn != nil,
 	}
-	for _, k := range sortedKeys(need) {
+	for _, k := range slices.Sorted(maps.Keys(need)) {
 		if !need[k] {
 			ps.Add("hosting.Props."+k, config.Missing{}, "a value (the stack must pass it)")
 		}
@@ -504,7 +506,7 @@ func dnsRecords(s constructs.Construct, p Props) []DNSRecord {
 		{Name: p.Domain, Type: "TXT", Value: jsii.String(SPFValue), Purpose: "SendGrid SPF"},
 		{Name: "_dmarc." + p.Domain, Type: "TXT", Value: jsii.String("v=DMARC1; p=none; rua=mailto:" + p.AlertEmail), Purpose: "DMARC (monitoring only, reports to the alert address)"},
 	}
-	for _, n := range sortedKeys(c.SendGridDkimRecords) {
+	for _, n := range slices.Sorted(maps.Keys(c.SendGridDkimRecords)) {
 		recs = append(recs, DNSRecord{Name: n, Type: "CNAME", Value: jsii.String(c.SendGridDkimRecords[n]), Purpose: "SendGrid DKIM"})
 	}
 	if c.HostedZoneId == "" {

@@ -4,7 +4,9 @@ package compliance
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -26,7 +28,7 @@ func AddPacks(scope constructs.IConstruct) {
 // suppression names the rule and a reason a reviewer would accept.
 func Suppress(scope constructs.IConstruct, reasons map[string]string) {
 	var list []*cdknag.NagPackSuppression
-	for _, id := range sortedKeys(reasons) {
+	for _, id := range slices.Sorted(maps.Keys(reasons)) {
 		list = append(list, &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reasons[id])})
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(scope, &list, jsii.Bool(true))
@@ -61,13 +63,4 @@ func Findings(asm cxapi.CloudAssembly) []Finding {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -16,7 +16,9 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -96,7 +98,7 @@ func decodeValue(raw any, v reflect.Value, key string, ps *Problems) {
 			return
 		}
 		out := reflect.MakeMapWithSize(v.Type(), len(m))
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			elem := reflect.New(v.Type().Elem()).Elem()
 			decodeValue(m[k], elem, key+"."+k, ps)
 			out.SetMapIndex(reflect.ValueOf(k), elem)
@@ -134,7 +136,7 @@ func decodeStruct(raw any, v reflect.Value, key string, ps *Problems) {
 		}
 		decodeValue(val, v.Field(i), sub, ps)
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !known[k] {
 			ps.Add(key+"."+k, m[k], "one of the known keys of %s: %s", key, strings.Join(fieldNames(t), ", "))
 		}
@@ -202,13 +204,4 @@ func typeName(t reflect.Type) string {
 		return "an object with the keys " + strings.Join(fieldNames(t), ", ")
 	}
 	return t.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -6,7 +6,9 @@ package secretscan
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -94,7 +96,7 @@ func walk(path, key string, v any, out *[]Finding) {
 				}
 				// scanned with its name, so that the public Maps key is known as such
 				*out = append(*out, ScanText(path+".Value", name+"="+val)...)
-				for _, k := range sortedKeys(x) {
+				for _, k := range slices.Sorted(maps.Keys(x)) {
 					if k != "Value" {
 						walk(path+"."+k, k, x[k], out)
 					}
@@ -102,7 +104,7 @@ func walk(path, key string, v any, out *[]Finding) {
 				return
 			}
 		}
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			walk(path+"."+k, k, x[k], out)
 		}
 	case []any:
@@ -145,13 +147,4 @@ func redact(s string) string {
 		return s[:4]
 	}
 	return s
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
