@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/lambdabuild"
 )
 
 // Names inside PostgreSQL. The application connects as AppUsername with
@@ -333,7 +334,7 @@ func NewDatabase(scope constructs.Construct, id *string, props *Props) *Database
 
 	fn := rolesFunction(self, key, retain, public, vpc, subnets, lambdaSG,
 		[]*string{master.SecretArn(), appSecret.SecretArn(), roSecret.SecretArn()})
-	b, err := BuildBundle()
+	b, err := lambdabuild.Build("dbroles", lambdabuild.Layout{})
 	if err != nil {
 		panic(err)
 	}
@@ -430,7 +431,7 @@ func NewDatabase(scope constructs.Construct, id *string, props *Props) *Database
 // rolesFunction is the Lambda behind the Roles custom resource.
 func rolesFunction(scope constructs.Construct, key awskms.IKey, retain awscdk.RemovalPolicy, public bool,
 	vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, sg awsec2.ISecurityGroup, secretArns []*string) awslambda.Function {
-	b, err := BuildBundle()
+	b, err := lambdabuild.Build("dbroles", lambdabuild.Layout{})
 	if err != nil {
 		panic(err)
 	}

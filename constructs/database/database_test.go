@@ -18,6 +18,7 @@ import (
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/database"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/lambdabuild"
 	"github.com/sheigoldberg/medbookings/infrastructure/stacks"
 )
 
@@ -437,11 +438,11 @@ func TestMaxConnections(t *testing.T) {
 }
 
 func TestBundleIsReproducible(t *testing.T) {
-	a, err := database.BuildBundle()
+	a, err := lambdabuild.Build("dbroles", lambdabuild.Layout{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := database.RebuildBundle()
+	b, err := lambdabuild.Rebuild("dbroles", lambdabuild.Layout{})
 	if err != nil {
 		t.Fatal(err)
 	}

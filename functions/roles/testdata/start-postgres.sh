@@ -1,6 +1,6 @@
 #!/bin/sh
 # start-postgres.sh DIR PORT — start a throwaway PostgreSQL cluster for the
-# tests of constructs/database/roles.
+# tests of functions/roles.
 #
 # The cluster lives in DIR/data, listens on 127.0.0.1:PORT and on a Unix
 # socket in DIR. The bootstrap superuser "postgres" may connect over the

@@ -1,6 +1,6 @@
-// Command userfn is the database construct's CloudFormation custom resource
+// Command dbroles is the database construct's CloudFormation custom resource
 // (Lambda, provided.al2023, arm64): it creates the application and read-only
-// PostgreSQL roles with constructs/database/roles.
+// PostgreSQL roles with functions/roles.
 //
 // Create: ensure everything, setting both roles' passwords from their
 // secrets. Update: connect only when the properties changed; set a role's
@@ -25,7 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sheigoldberg/medbookings/infrastructure/constructs/database/roles"
+	"github.com/sheigoldberg/medbookings/infrastructure/functions/roles"
 )
 
 // Properties are the custom resource's properties (all strings, as

@@ -17,7 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/sheigoldberg/medbookings/infrastructure/constructs/database/roles"
+	"github.com/sheigoldberg/medbookings/infrastructure/functions/roles"
 )
 
 // update is accepted (and unused) so that `go test ./... -update`, which
@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 		startErr = err
 		os.Exit(m.Run())
 	}
-	script := func(name string) string { return filepath.Join("..", "testdata", name) }
+	script := func(name string) string { return filepath.Join("testdata", name) }
 	port, startErr = freePort()
 	if startErr == nil {
 		out, err := exec.Command(script("start-postgres.sh"), dir, fmt.Sprint(port)).CombinedOutput()

@@ -1,6 +1,6 @@
 // Package roles creates the MedBookings application and read-only PostgreSQL
 // roles, idempotently. It is the logic of the database construct's custom
-// resource (constructs/database/userfn) and is tested against a real server.
+// resource (functions/dbroles) and is tested against a real server.
 //
 // What Ensure guarantees, connected as the RDS master user (a CREATEROLE,
 // non-superuser role, as on RDS):

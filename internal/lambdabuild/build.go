@@ -1,0 +1,240 @@
+// Package lambdabuild builds the Go programs under functions/ into Lambda
+// asset folders (linux/arm64, static, reproducible), for the constructs that
+// deploy them.
+//
+// A build is skipped when its inputs are unchanged: the output folder is
+// named after a digest of everything that can change the binary (every file
+// under functions/, go.mod, go.sum, the Go version and the build flags), so a
+// synthesis after the first one only hashes a few files. Builds are also
+// reproducible (-trimpath, no VCS stamp, empty build ID), so a rebuild of
+// unchanged code gives identical bytes and `cdk diff` shows no change.
+package lambdabuild
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Layout says where the binary goes inside the asset folder.
+type Layout struct {
+	// Binary is the binary's path inside the folder: "bootstrap" for a
+	// provided.al2023 function (the default), or for example
+	// "medbookings/env-wrapper" for a layer (mounted at /opt).
+	Binary string
+	// Files are more files to put into the folder, by path inside it.
+	Files map[string][]byte
+}
+
+// Bundle is one built asset folder.
+type Bundle struct {
+	// Dir is the asset folder (give it to awslambda.Code_FromAsset).
+	Dir string
+	// SHA256 is the hex digest of the binary.
+	SHA256 string
+}
+
+var (
+	mu    sync.Mutex
+	cache = map[string]Bundle{}
+)
+
+// buildFlags are part of the input digest: changing them rebuilds.
+var buildFlags = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-tags", "lambda.norpc"}
+
+// Build builds functions/<name> (a main package) with the given layout, once
+// per process, and returns its folder under <module root>/.build/.
+func Build(name string, layout Layout) (Bundle, error) {
+	if layout.Binary == "" {
+		layout.Binary = "bootstrap"
+	}
+	key := name + "\x00" + layout.Binary
+	mu.Lock()
+	defer mu.Unlock()
+	if b, ok := cache[key]; ok {
+		return b, nil
+	}
+	b, err := build(name, layout, false)
+	if err != nil {
+		return Bundle{}, err
+	}
+	cache[key] = b
+	return b, nil
+}
+
+// Rebuild builds again, ignoring both caches (for the reproducibility test).
+func Rebuild(name string, layout Layout) (Bundle, error) {
+	if layout.Binary == "" {
+		layout.Binary = "bootstrap"
+	}
+	return build(name, layout, true)
+}
+
+func build(name string, layout Layout, force bool) (Bundle, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return Bundle{}, err
+	}
+	src := filepath.Join(root, "functions", name)
+	if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
+		return Bundle{}, fmt.Errorf("lambdabuild: functions/%s has no main.go: %w", name, err)
+	}
+	digest, err := inputDigest(root, layout)
+	if err != nil {
+		return Bundle{}, err
+	}
+	out := filepath.Join(root, ".build")
+	dir := filepath.Join(out, name+"-"+digest[:16])
+	bin := filepath.Join(dir, filepath.FromSlash(layout.Binary))
+	if !force {
+		if sum, err := fileSHA256(bin); err == nil {
+			return Bundle{Dir: dir, SHA256: sum}, nil
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return Bundle{}, err
+	}
+	tmp, err := os.MkdirTemp(out, name+"-build-")
+	if err != nil {
+		return Bundle{}, err
+	}
+	defer os.RemoveAll(tmp)
+	tmpBin := filepath.Join(tmp, filepath.FromSlash(layout.Binary))
+	args := append(append([]string{}, buildFlags...), "-o", tmpBin, ".")
+	cmd := exec.Command("go", args...)
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS=-mod=readonly")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return Bundle{}, fmt.Errorf("lambdabuild: go build of functions/%s failed: %v\n%s", name, err, msg)
+	}
+	for p, content := range layout.Files {
+		f := filepath.Join(tmp, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return Bundle{}, err
+		}
+		if err := os.WriteFile(f, content, 0o644); err != nil {
+			return Bundle{}, err
+		}
+	}
+	sum, err := fileSHA256(tmpBin)
+	if err != nil {
+		return Bundle{}, err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return Bundle{}, err
+	}
+	if force {
+		_ = os.RemoveAll(dir)
+	}
+	// Another process may build the same inputs at the same time: the rename
+	// of a complete folder is atomic, and losing the race is fine.
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(bin); statErr != nil {
+			return Bundle{}, err
+		}
+	}
+	return Bundle{Dir: dir, SHA256: sum}, nil
+}
+
+// inputDigest hashes everything that can change a build's output.
+func inputDigest(root string, layout Layout) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", runtime.Version(), strings.Join(buildFlags, " "), layout.Binary)
+	files := []string{"go.mod", "go.sum"}
+	err := filepath.WalkDir(filepath.Join(root, "functions"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && !strings.HasSuffix(p, "_test.go") {
+			rel, _ := filepath.Rel(root, p)
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		content, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(f), len(content))
+		h.Write(content)
+	}
+	extra := make([]string, 0, len(layout.Files))
+	for p := range layout.Files {
+		extra = append(extra, p)
+	}
+	sort.Strings(extra)
+	for _, p := range extra {
+		fmt.Fprintf(h, "extra:%s\x00%d\x00", p, len(layout.Files[p]))
+		h.Write(layout.Files[p])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+var (
+	rootOnce sync.Once
+	rootDir  string
+	rootErr  error
+)
+
+// ModuleRoot is the folder of this module's go.mod: next to this file when
+// the program was built with full paths (go run, go test), else the first
+// go.mod above the working directory.
+func ModuleRoot() (string, error) {
+	rootOnce.Do(func() {
+		if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+			dir := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				rootDir = dir
+				return
+			}
+		}
+		dir, err := os.Getwd()
+		if err != nil {
+			rootErr = err
+			return
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				rootDir = dir
+				return
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				rootErr = fmt.Errorf("lambdabuild: no go.mod above %s", dir)
+				return
+			}
+			dir = parent
+		}
+	})
+	return rootDir, rootErr
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
