@@ -1,7 +1,7 @@
 // Command infrastructure is the MedBookings AWS CDK app: it reads the
 // settings from CDK context (cdk.json, overridden with -c), builds the
-// staging and production stacks and synthesizes them. Any invalid setting or
-// unsuppressed compliance finding makes it exit non-zero.
+// stacks and synthesizes them. Any invalid setting, undeployable app bundle
+// or unsuppressed compliance finding makes it exit non-zero.
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
@@ -30,8 +31,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	stacks.Build(app, settings)
-	asm := app.Synth(nil)
+	if _, err := stacks.Build(app, settings); err != nil {
+		return err
+	}
+	asm, err := synth(app)
+	if err != nil {
+		return err
+	}
 	if findings := compliance.Findings(asm); len(findings) > 0 {
 		msg := fmt.Sprintf("%d unsuppressed compliance finding(s):", len(findings))
 		for _, f := range findings {
@@ -40,4 +46,17 @@ func run() error {
 		return fmt.Errorf("%s", msg)
 	}
 	return nil
+}
+
+// synth synthesizes the app. With the validation gate of cdk.json, CDK
+// prints every failed check (CloudFormation validation, cdk-nag errors)
+// with its construct path and then throws; that becomes an error here
+// instead of a Go panic with a stack trace.
+func synth(app awscdk.App) (asm cxapi.CloudAssembly, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis failed (the findings are listed above): %v", r)
+		}
+	}()
+	return app.Synth(nil), nil
 }

@@ -1,7 +1,9 @@
 #!/bin/sh
 # docs.sh [ASSEMBLY] — regenerate the documents made from the synthesized
-# templates: docs/inventory.md, docs/architecture-<stack>.dot and .svg, and
-# the generated sections of docs/cost.md.
+# templates: docs/inventory.md, docs/architecture-<stack>.dot and .svg (the
+# full resource graph of each stack), docs/architecture-overview.dot and .svg
+# (the environments at a glance: visitor, CloudFront, functions, database,
+# NAT, schedules, alerts), and the generated sections of docs/cost.md.
 #
 # ASSEMBLY defaults to testdata (the golden templates that the whole-app test
 # keeps up to date, and that the freshness tests of cmd/inventory,
@@ -20,6 +22,7 @@ fi
 rm -f docs/architecture-*.dot docs/architecture-*.svg
 go run ./cmd/inventory -assembly "$asm" -o docs/inventory.md
 go run ./cmd/costestimate -assembly "$asm" -docs docs/cost.md
+# cmd/diagram prints each DOT file it writes: one per stack, and the overview.
 for f in $(go run ./cmd/diagram -assembly "$asm" -out docs); do
 	dot -Tsvg "$f" -o "${f%.dot}.svg"
 done

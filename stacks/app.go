@@ -1,60 +1,55 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/hosting"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 )
 
 // App is what Build created.
 type App struct {
-	// Environments are the staging and production stacks.
+	// Environments are the staging and production stacks; Edges their
+	// us-east-1 companions, in the same order.
 	Environments []*MedBookingsStack
+	Edges        []*EdgeStack
 	// Delivery is the account-wide stack of the GitHub OIDC provider and CI roles.
 	Delivery *DeliveryStack
 }
 
-// Build adds the stacks of both environments and the delivery stack to app
-// and applies the compliance packs (cdk-nag AwsSolutions and HIPAA Security)
-// to all of them.
-func Build(app awscdk.App, s *Settings) *App {
+// Build adds every stack to app and applies the compliance packs to all of
+// them. It reads each environment's app bundle (medbookings.<env>.hosting.bundle);
+// a bundle that cannot be deployed is an error naming the key, and nothing
+// is built.
+func Build(app awscdk.App, s *Settings) (*App, error) {
+	envs := s.Environments()
+	bundles := make([]*hosting.Bundle, len(envs))
+	for i, e := range envs {
+		if dir := e.Settings.Hosting.Bundle; dir != "" {
+			b, err := hosting.ReadBundle(dir, e.Name)
+			if err != nil {
+				return nil, fmt.Errorf("medbookings.%s.hosting.bundle: got %q, which cannot be deployed:\n%w", e.Name, dir, err)
+			}
+			bundles[i] = b
+		}
+	}
 	out := &App{}
 	var names []string
-	for _, env := range s.Environments() {
-		out.Environments = append(out.Environments, NewMedBookingsStack(app, StackProps{Shared: s.Shared, Environment: env}))
-		names = append(names, env.StackName())
+	for i, e := range envs {
+		edge := NewEdgeStack(app, e)
+		out.Edges = append(out.Edges, edge)
+		out.Environments = append(out.Environments, NewMedBookingsStack(app, e, edge, bundles[i]))
+		names = append(names, e.StackName, e.EdgeStackName)
 	}
-	out.Delivery = NewDeliveryStack(app, DeliveryStackProps{Shared: s.Shared, Delivery: s.Delivery, EnvironmentStackNames: names})
+	out.Delivery = NewDeliveryStack(app, s, envs, names)
 	compliance.AddPacks(app)
-	return out
+	return out, nil
 }
 
 // LoadFromApp reads the settings from the app's context (cdk.json and -c).
 func LoadFromApp(app awscdk.App) (*Settings, error) {
-	ctx, _ := unwrapJsii(app.Node().GetAllContext(nil)).(map[string]any)
+	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
 	return Load(ctx)
-}
-
-// unwrapJsii undoes the {"$jsii.map": {...}} wrapping that nested maps get
-// when context is handed to the app from Go (AppProps.Context, as the tests
-// do) rather than by the CLI.
-func unwrapJsii(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if inner, ok := x["$jsii.map"]; ok && len(x) == 1 {
-			return unwrapJsii(inner)
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = unwrapJsii(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = unwrapJsii(e)
-		}
-		return out
-	}
-	return v
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -20,44 +21,93 @@ func TestLoadRealContext(t *testing.T) {
 	assert.Equal(t, "", s.Shared.Account, "stacks stay account-agnostic unless an account is configured")
 	assert.Equal(t, "medbookings.co.za", s.Shared.Domain)
 	assert.Equal(t, "https://github.com/sheigoldberg/medbookings", s.Shared.GitHubRepository)
-	assert.Equal(t, "aws-root@medbookings.co.za", s.Shared.AlertEmail)
 
 	tests := []struct {
-		env                   stacks.Environment
-		stackName, branch     string
-		hosts                 []string
-		class                 string
-		multiAz, protect      bool
-		bucket, bucketRemoval string
-		budget                float64
+		name, stackName, edgeStack, prefix, bucket, branch string
+		hosts                                              []string
+		class, nat, flowLogs                               string
+		multiAZ, protect, enhancedMonitoring, stops        bool
+		data                                               awscdk.RemovalPolicy
+		budget                                             float64
 	}{
-		{s.Staging, "MedBookingsInfraStack-Staging", "staging", []string{"staging.medbookings.co.za"},
-			"db.t4g.micro", false, false, "medbookings-uploads-staging", "destroy", 50},
-		{s.Production, "MedBookingsInfraStack-Production", "master", []string{"medbookings.co.za", "www.medbookings.co.za"},
-			"db.t4g.small", true, true, "medbookings-uploads-production", "retain", 150},
+		{"staging", "MedBookingsInfraStack-Staging", "MedBookingsEdge-Staging", "medbookings-staging", "medbookings-uploads-staging", "staging",
+			[]string{"staging.medbookings.co.za"}, "db.t4g.micro", "instance", "reject", false, false, false, true, awscdk.RemovalPolicy_DESTROY, 50},
+		{"production", "MedBookingsInfraStack-Production", "MedBookingsEdge-Production", "medbookings-production", "medbookings-uploads-production", "master",
+			[]string{"medbookings.co.za", "www.medbookings.co.za"}, "db.t4g.small", "gateway", "all", true, true, true, false, awscdk.RemovalPolicy_RETAIN, 150},
 	}
-	for _, tc := range tests {
-		t.Run(tc.env.Name, func(t *testing.T) {
-			e := tc.env
-			assert.Equal(t, tc.stackName, e.StackName())
-			assert.Equal(t, tc.branch, e.Branch)
-			assert.Equal(t, tc.hosts, e.Hosts())
-			assert.Equal(t, tc.class, e.Database.InstanceClass)
-			assert.Equal(t, tc.multiAz, e.Database.MultiAz)
-			assert.Equal(t, tc.protect, e.Database.DeletionProtection)
+	envs := s.Environments()
+	require.Len(t, envs, 2)
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := envs[i]
+			assert.Equal(t, tc.name, e.Name)
+			assert.Equal(t, tc.stackName, e.StackName)
+			assert.Equal(t, tc.edgeStack, e.EdgeStackName)
+			assert.Equal(t, tc.prefix, e.Prefix)
+			assert.Equal(t, tc.bucket, e.UploadsBucket)
+			assert.Equal(t, tc.branch, e.Settings.Branch)
+			assert.Equal(t, tc.hosts, e.Hosts)
+			assert.Equal(t, "https://"+tc.hosts[0], e.URL)
+			assert.Len(t, e.Origins, len(tc.hosts))
+			assert.Equal(t, tc.class, e.Settings.Database.InstanceClass)
+			assert.Equal(t, tc.multiAZ, e.Settings.Database.MultiAZ)
+			assert.Equal(t, tc.protect, e.Settings.Database.DeletionProtection)
 			assert.Equal(t, tc.protect, e.TerminationProtection)
-			assert.Equal(t, 20, e.Database.AllocatedStorageGiB)
-			assert.Equal(t, 100, e.Database.MaxAllocatedStorageGiB)
-			assert.Equal(t, 7, e.Database.BackupRetentionDays)
-			assert.Equal(t, "snapshot", e.Database.RemovalPolicy)
-			assert.Equal(t, tc.bucket, e.Storage.BucketName)
-			assert.Equal(t, tc.bucketRemoval, e.Storage.RemovalPolicy)
-			assert.Equal(t, tc.budget, e.Monitoring.MonthlyBudgetUSD)
-			assert.Equal(t, 5.0, e.Monitoring.ErrorRatePercent)
-			assert.Equal(t, 2.0, e.Monitoring.LatencyP95Seconds)
-			assert.Equal(t, 30, e.Monitoring.LogRetentionDays)
+			assert.Equal(t, tc.enhancedMonitoring, e.Settings.Database.EnhancedMonitoring)
+			assert.Equal(t, tc.nat, e.Settings.Network.NAT)
+			assert.Equal(t, tc.flowLogs, e.Settings.Network.FlowLogs)
+			assert.Equal(t, tc.stops, len(e.StopWindows) > 0)
+			assert.Equal(t, tc.data, e.Data)
+			assert.Equal(t, tc.data, e.Logs)
+			assert.Equal(t, awscdk.RemovalPolicy_SNAPSHOT, e.Database)
+			assert.Equal(t, tc.budget, e.Settings.Monitoring.MonthlyBudgetUSD)
 		})
 	}
+}
+
+// TestDefaultsComeFromGo: the values equal to the requirements' defaults are
+// left out of cdk.json and come from Defaults, stated once.
+func TestDefaultsComeFromGo(t *testing.T) {
+	s, err := stacks.Load(cdktest.Context(t))
+	require.NoError(t, err)
+	d := stacks.Defaults()
+	for _, e := range s.Environments() {
+		assert.Equal(t, d.Database.AllocatedStorageGiB, e.Settings.Database.AllocatedStorageGiB)
+		assert.Equal(t, d.Database.BackupRetentionDays, e.Settings.Database.BackupRetentionDays)
+		assert.Equal(t, d.Monitoring.ErrorRatePercent, e.Settings.Monitoring.ErrorRatePercent)
+		assert.Equal(t, d.Hosting.ConnectionLimit, e.Settings.Hosting.ConnectionLimit)
+	}
+	tree := cdktest.Context(t)["medbookings"].(map[string]any)
+	for _, name := range stacks.EnvironmentNames {
+		db := env(tree, name)["database"].(map[string]any)
+		for _, k := range []string{"allocatedStorageGiB", "maxAllocatedStorageGiB", "backupRetentionDays", "backupWindow", "maintenanceWindow"} {
+			assert.NotContains(t, db, k, "cdk.json restates the default of %s.database.%s", name, k)
+		}
+		assert.Equal(t, []string{"monthlyBudgetUsd"}, keys(env(tree, name)["monitoring"].(map[string]any)),
+			"cdk.json's %s.monitoring holds only what has no default", name)
+	}
+}
+
+func keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestQuietWindowsFollowTheStops: the health probe and the jobs keep quiet
+// while the database is stopped and for the 15 minutes it takes to start.
+func TestQuietWindowsFollowTheStops(t *testing.T) {
+	s, err := stacks.Load(withOverrides(t, map[string]any{
+		"medbookings.staging.database.stopSchedule": `[{"stopAtUtc":"18:00","startAtUtc":"23:30"},{"stopAtUtc":"02:00","startAtUtc":"05:00"}]`,
+	}))
+	require.NoError(t, err)
+	e := s.Environments()[0]
+	require.Len(t, e.StopWindows, 2)
+	assert.Equal(t, "18:00-23:30", e.StopWindows[0].String())
+	assert.Equal(t, "18:00-23:45", e.QuietWindows[0].String())
+	assert.Equal(t, "02:00-05:15", e.QuietWindows[1].String())
 }
 
 // withOverrides returns cdk.json's context with -c style overrides.
@@ -75,22 +125,28 @@ func TestCommandLineOverrides(t *testing.T) {
 		"medbookings.staging.database.multiAz":                           "true",
 		"medbookings.staging.database.backupRetentionDays":               "14",
 		"medbookings.staging.monitoring.latencyP95Seconds":               "3.5",
-		"medbookings.production.database.allowedCidrs":                   `["203.0.113.0/24"]`,
 		"medbookings.staging.monitoring.databaseCpuPercent":              float64(70), // a JSON value, as tests or cdk.context.json give
 		"medbookings.shared.alertEmail":                                  "oncall@medbookings.co.za",
 		"medbookings.production.storage.noncurrentVersionExpirationDays": "120",
+		"medbookings.staging.hosting.bundle":                             "/tmp/bundle",
+		// a bundle needs the values the app requires at build time
+		"medbookings.staging.hosting.app.upstashRedisRestUrl": "https://eu1-example.upstash.io",
+		"medbookings.staging.hosting.app.googleMapsApiKey":    "AIzaTestTestTestTestTestTestTestTestTes",
+		"medbookings.staging.hosting.app.adminEmails":         `["a@medbookings.co.za","b@medbookings.co.za"]`,
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, "db.t4g.medium", s.Production.Database.InstanceClass)
-	assert.True(t, s.Staging.Database.MultiAz)
+	assert.True(t, s.Staging.Database.MultiAZ)
 	assert.Equal(t, 14, s.Staging.Database.BackupRetentionDays)
 	assert.Equal(t, 3.5, s.Staging.Monitoring.LatencyP95Seconds)
-	assert.Equal(t, []string{"203.0.113.0/24"}, s.Production.Database.AllowedCidrs)
 	assert.Equal(t, 70.0, s.Staging.Monitoring.DatabaseCPUPercent)
 	assert.Equal(t, "oncall@medbookings.co.za", s.Shared.AlertEmail)
 	assert.Equal(t, 120, s.Production.Storage.NoncurrentVersionExpirationDays)
+	assert.Equal(t, "/tmp/bundle", s.Staging.Hosting.Bundle)
+	assert.Equal(t, []string{"a@medbookings.co.za", "b@medbookings.co.za"}, s.Staging.Hosting.App.AdminEmails)
 	// the override did not leak into the other environment or into cdk.json's tree
 	assert.Equal(t, "db.t4g.micro", s.Staging.Database.InstanceClass)
+	assert.Equal(t, "", s.Production.Hosting.Bundle)
 	again, err := stacks.Load(cdktest.Context(t))
 	require.NoError(t, err)
 	assert.Equal(t, "db.t4g.small", again.Production.Database.InstanceClass)
@@ -100,7 +156,6 @@ func TestMonitoringDefaultsApplyWhenKeysAreAbsent(t *testing.T) {
 	ctx := cdktest.Context(t)
 	mon := ctx["medbookings"].(map[string]any)["staging"].(map[string]any)["monitoring"].(map[string]any)
 	delete(mon, "errorRatePercent")
-	delete(mon, "healthCheckPath")
 	s, err := stacks.Load(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 5.0, s.Staging.Monitoring.ErrorRatePercent)
@@ -141,6 +196,8 @@ func TestBadContext(t *testing.T) {
 			wantKey: "medbookings.shared.alertEmail", wantText: []string{`"aws-root at medbookings"`, "e-mail address"}},
 		{name: "malformed domain", set: map[string]any{"medbookings.shared.domain": "MedBookings_co.za"},
 			wantKey: "medbookings.shared.domain", wantText: []string{`"MedBookings_co.za"`, "domain name"}},
+		{name: "malformed hosted zone", set: map[string]any{"medbookings.shared.hostedZoneId": "zone-1"},
+			wantKey: "medbookings.shared.hostedZoneId", wantText: []string{`"zone-1"`, "hosted zone ID"}},
 		{name: "host outside the domain", set: map[string]any{"medbookings.staging.canonicalHost": "staging.example.com"},
 			wantKey: "medbookings.staging.canonicalHost", wantText: []string{`"staging.example.com"`, "medbookings.co.za or a host name under it"}},
 		{name: "host used by both environments", set: map[string]any{"medbookings.staging.canonicalHost": "www.medbookings.co.za"},
@@ -151,22 +208,44 @@ func TestBadContext(t *testing.T) {
 			wantKey: "medbookings.production.database.backupWindow", wantText: []string{`"2am-4am"`, "HH:MM-HH:MM"}},
 		{name: "maintenance overlapping backups", set: map[string]any{"medbookings.production.database.maintenanceWindow": "sun:00:15-sun:00:45"},
 			wantKey: "medbookings.production.database.maintenanceWindow", wantText: []string{"does not overlap the backup window 00:00-00:30"}},
-		{name: "nightly stop over the backup window", set: map[string]any{"medbookings.staging.database.nightlyStop.startAtUtc": "05:00"},
-			wantKey: "medbookings.staging.database.nightlyStop", wantText: []string{"stopped instance takes no automated backups"}},
-		{name: "malformed CIDR", set: map[string]any{"medbookings.production.database.allowedCidrs": `["10.0.0.300/8"]`},
-			wantKey: "medbookings.production.database.allowedCidrs[0]", wantText: []string{`"10.0.0.300/8"`, "CIDR range"}},
-		{name: "CIDR with host bits", set: map[string]any{"medbookings.production.database.allowedCidrs": `["10.1.2.3/8"]`},
-			wantKey: "medbookings.production.database.allowedCidrs[0]", wantText: []string{"network address (10.0.0.0/8)"}},
-		{name: "unknown exposure mode", set: map[string]any{"medbookings.staging.database.exposure": "internet"},
-			wantKey: "medbookings.staging.database.exposure", wantText: []string{`"internet"`, "one of public, private"}},
-		{name: "bucket name S3 refuses", set: map[string]any{"medbookings.staging.storage.bucketName": "MedBookings_Uploads"},
-			wantKey: "medbookings.staging.storage.bucketName", wantText: []string{`"MedBookings_Uploads"`, "S3 bucket name"}},
-		{name: "CORS origin of another environment", set: map[string]any{"medbookings.staging.storage.corsOrigins": `["https://medbookings.co.za"]`},
-			wantKey: "medbookings.staging.storage.corsOrigins[0]", wantText: []string{"https://staging.medbookings.co.za"}},
+		{name: "stop over the backup window", set: map[string]any{"medbookings.staging.database.stopSchedule": `[{"stopAtUtc":"18:00","startAtUtc":"05:00"}]`},
+			wantKey: "medbookings.staging.database.stopSchedule[0]", wantText: []string{"stopped instance takes no automated backups"}},
+		{name: "overlapping stops", set: map[string]any{"medbookings.staging.database.stopSchedule": `[{"stopAtUtc":"18:00","startAtUtc":"23:30"},{"stopAtUtc":"20:00","startAtUtc":"22:00"}]`},
+			wantKey: "medbookings.staging.database.stopSchedule[1]", wantText: []string{"does not overlap another one"}},
+		{name: "malformed stop time", set: map[string]any{"medbookings.staging.database.stopSchedule": `[{"stopAtUtc":"6pm","startAtUtc":"23:30"}]`},
+			wantKey: "medbookings.staging.database.stopSchedule[0].stopAtUtc", wantText: []string{`"6pm"`, "HH:MM"}},
+		{name: "production stopped", set: map[string]any{"medbookings.production.database.stopSchedule": `[{"stopAtUtc":"18:00","startAtUtc":"23:30"}]`},
+			wantKey: "medbookings.production.database.stopSchedule", wantText: []string{"[] in production"}},
+		{name: "unknown NAT kind", set: map[string]any{"medbookings.staging.network.nat": "none"},
+			wantKey: "medbookings.staging.network.nat", wantText: []string{`"none"`, "one of gateway, instance"}},
+		{name: "NAT instance in production", set: map[string]any{"medbookings.production.network.nat": "instance"},
+			wantKey: "medbookings.production.network.nat", wantText: []string{`"gateway" in production`}},
+		{name: "unknown flow log traffic", set: map[string]any{"medbookings.staging.network.flowLogs": "accept"},
+			wantKey: "medbookings.staging.network.flowLogs", wantText: []string{`"accept"`, "one of all, reject"}},
+		{name: "server memory too small", set: map[string]any{"medbookings.production.hosting.serverMemoryMiB": "128"},
+			wantKey: "medbookings.production.hosting.serverMemoryMiB", wantText: []string{"got 128", "from 512 to 10240"}},
+		{name: "connection limit zero", set: map[string]any{"medbookings.production.hosting.connectionLimit": "0"},
+			wantKey: "medbookings.production.hosting.connectionLimit", wantText: []string{"got 0", "from 1 to 10"}},
+		{name: "sender outside the domain", set: map[string]any{"medbookings.staging.hosting.app.sendGridFromEmail": "noreply@example.com"},
+			wantKey: "medbookings.staging.hosting.app.sendGridFromEmail", wantText: []string{"an address at medbookings.co.za"}},
+		{name: "malformed Twilio number", set: map[string]any{"medbookings.staging.hosting.app.twilioPhoneNumber": "0211234567"},
+			wantKey: "medbookings.staging.hosting.app.twilioPhoneNumber", wantText: []string{"E.164"}},
+		{name: "malformed Google client ID", set: map[string]any{"medbookings.staging.hosting.app.googleClientId": "my-client"},
+			wantKey: "medbookings.staging.hosting.app.googleClientId", wantText: []string{"apps.googleusercontent.com"}},
+		{name: "secret part in the Sentry DSN", set: map[string]any{"medbookings.staging.hosting.app.sentryDsn": "https://public:secret@o1.ingest.sentry.io/2"},
+			wantKey: "medbookings.staging.hosting.app.sentryDsn", wantText: []string{"Sentry DSN"}},
+		{name: "Upstash URL elsewhere", set: map[string]any{"medbookings.staging.hosting.app.upstashRedisRestUrl": "http://redis.example.com"},
+			wantKey: "medbookings.staging.hosting.app.upstashRedisRestUrl", wantText: []string{"upstash.io"}},
+		{name: "unknown CSP directive", set: map[string]any{"medbookings.staging.hosting.cspExtraSources": `{"script-src-elem":["https://x.example.com"]}`},
+			wantKey: "medbookings.staging.hosting.cspExtraSources.script-src-elem", wantText: []string{"one of the directives"}},
+		{name: "DKIM records in staging", set: map[string]any{"medbookings.staging.hosting.sendGridDkimRecords": `{"s1._domainkey.medbookings.co.za":"s1.domainkey.u1.wl1.sendgrid.net"}`},
+			wantKey: "medbookings.staging.hosting.sendGridDkimRecords", wantText: []string{"belong to the environment that serves it"}},
 		{name: "negative threshold", set: map[string]any{"medbookings.production.monitoring.latencyP95Seconds": "-1"},
 			wantKey: "medbookings.production.monitoring.latencyP95Seconds", wantText: []string{"got -1", "from 0.05 to 60"}},
 		{name: "percent over 100", set: map[string]any{"medbookings.production.monitoring.errorRatePercent": "150"},
 			wantKey: "medbookings.production.monitoring.errorRatePercent", wantText: []string{"got 150", "from 0.1 to 100"}},
+		{name: "odd log retention", set: map[string]any{"medbookings.production.monitoring.logRetentionDays": "31"},
+			wantKey: "medbookings.production.monitoring.logRetentionDays", wantText: []string{"got 31", "retention periods"}},
 		{name: "budgets over 200 together", set: map[string]any{"medbookings.staging.monitoring.monthlyBudgetUsd": "80"},
 			wantKey: "medbookings.staging.monitoring.monthlyBudgetUsd", wantText: []string{"within 200 USD"}},
 		{name: "malformed repository", set: map[string]any{"medbookings.shared.gitHubRepository": "git@github.com:sheigoldberg/medbookings.git"},
@@ -175,16 +254,14 @@ func TestBadContext(t *testing.T) {
 			wantKey: "medbookings.staging.branch", wantText: []string{"other than production's (master)"}},
 		{name: "bad account", set: map[string]any{"medbookings.shared.account": "1234"},
 			wantKey: "medbookings.shared.account", wantText: []string{"12-digit"}},
-		{name: "empty GitHub token secret name", set: map[string]any{"medbookings.production.hosting.gitHubTokenSecretName": ""},
-			wantKey: "medbookings.production.hosting.gitHubTokenSecretName", wantText: []string{"existing Secrets Manager secret"}},
-		{name: "production bucket not retained", set: map[string]any{"medbookings.production.storage.removalPolicy": "destroy"},
-			wantKey: "medbookings.production.storage.removalPolicy", wantText: []string{`"destroy"`, `"retain" in production`}},
+		{name: "production data not retained", set: map[string]any{"medbookings.production.retainOnDelete": "false"},
+			wantKey: "medbookings.production.retainOnDelete", wantText: []string{"true in production"}},
 		{name: "production database unprotected", set: map[string]any{"medbookings.production.database.deletionProtection": "false"},
 			wantKey: "medbookings.production.database.deletionProtection", wantText: []string{"true in production"}},
 		{name: "production stack unprotected", set: map[string]any{"medbookings.production.terminationProtection": "false"},
 			wantKey: "medbookings.production.terminationProtection", wantText: []string{"true in production"}},
-		{name: "CI roles trusting another repository", set: map[string]any{"medbookings.delivery.repository": "someone/else"},
-			wantKey: "medbookings.delivery.repository", wantText: []string{`"someone/else"`, `"sheigoldberg/medbookings", the repository of medbookings.shared.gitHubRepository`}},
+		{name: "malformed OIDC provider", set: map[string]any{"medbookings.delivery.oidcProviderArn": "arn:aws:iam::1:oidc-provider/x"},
+			wantKey: "medbookings.delivery.oidcProviderArn", wantText: []string{"token.actions.githubusercontent.com"}},
 		{name: "override below a value", set: map[string]any{"medbookings.shared.region.x": "1"},
 			wantKey: "medbookings.shared.region.x", wantText: []string{"is not an object"}},
 	}

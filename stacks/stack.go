@@ -1,23 +1,29 @@
-// Package stacks composes the MedBookings constructs into one stack per
-// environment and holds the typed, validated settings those stacks are
-// built from (settings.go).
+// Package stacks owns the MedBookings context schema (settings.go), derives
+// each environment from it (environment.go) and composes the constructs
+// into the stacks: one per environment in eu-west-1, its companion in
+// us-east-1 (edge.go), and the account-wide delivery stack (delivery.go).
 package stacks
 
 import (
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/database"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/hosting"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/monitoring"
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/network"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/storage"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/config"
 )
 
-// Tag keys put on every resource of both stacks.
+// Tag keys and values put on every resource.
 const (
 	TagProject     = "Project"
 	TagEnvironment = "Environment"
@@ -27,153 +33,246 @@ const (
 	ManagedBy   = "aws-cdk"
 )
 
-// StackProps are what one environment's stack is built from.
-type StackProps struct {
-	Shared      Shared
-	Environment Environment
-}
-
 // MedBookingsStack is one environment of MedBookings.
 type MedBookingsStack struct {
 	awscdk.Stack
-	// Environment is the settings the stack was built from.
 	Environment Environment
-	// Database is PostgreSQL on RDS with its network, keys and users.
-	Database *database.Database
-	// Storage is the uploads bucket and its access-log bucket.
-	Storage *storage.Uploads
-	// Hosting is the Amplify app that runs the Next.js server.
-	Hosting *hosting.Hosting
-	// Monitoring is the alert topic, alarms, health check, dashboard and budget.
-	Monitoring *monitoring.Monitoring
+	Network     *network.Network
+	Database    *database.Database
+	Storage     *storage.Uploads
+	Hosting     *hosting.Hosting
+	Monitoring  *monitoring.Monitoring
 }
 
-// NewMedBookingsStack creates the stack of one environment in scope, named
-// after it (MedBookingsInfraStack-Staging, MedBookingsInfraStack-Production).
-func NewMedBookingsStack(scope constructs.Construct, props StackProps) *MedBookingsStack {
-	env, shared := props.Environment, props.Shared
-	var account *string
-	if shared.Account != "" {
-		account = jsii.String(shared.Account)
+// newStack creates a tagged stack.
+func newStack(scope constructs.Construct, name, description string, env *awscdk.Environment, protect bool, tags map[string]string) awscdk.Stack {
+	values := map[string]*string{}
+	for k, v := range tags {
+		values[k] = jsii.String(v)
 	}
-	tagValues := map[string]*string{
-		TagProject:     jsii.String(ProjectName),
-		TagEnvironment: jsii.String(env.Name),
-		TagManagedBy:   jsii.String(ManagedBy),
-	}
-	stack := awscdk.NewStack(scope, jsii.String(env.StackName()), &awscdk.StackProps{
-		StackName:             jsii.String(env.StackName()),
-		Description:           jsii.String("MedBookings " + env.Name + " environment: database, uploads storage, Amplify hosting and monitoring"),
-		Env:                   &awscdk.Environment{Region: jsii.String(shared.Region), Account: account},
-		TerminationProtection: jsii.Bool(env.TerminationProtection),
+	stack := awscdk.NewStack(scope, jsii.String(name), &awscdk.StackProps{
+		StackName:             jsii.String(name),
+		Description:           jsii.String(description),
+		Env:                   env,
+		TerminationProtection: jsii.Bool(protect),
 		// Stack tags: CloudFormation propagates them to every resource that
 		// takes tags, including ones CDK does not model.
-		Tags: &tagValues,
+		Tags:                  &values,
+		CrossRegionReferences: jsii.Bool(true),
 	})
 	// The same tags on every construct, so that they are visible in the
-	// template (and in `cdk diff`) and not only at deploy time.
+	// template (and in `cdk diff`), in a fixed order.
 	for _, k := range []string{TagProject, TagEnvironment, TagManagedBy} {
-		awscdk.Tags_Of(stack).Add(jsii.String(k), tagValues[k], nil)
+		if v, ok := tags[k]; ok {
+			awscdk.Tags_Of(stack).Add(jsii.String(k), jsii.String(v), nil)
+		}
 	}
-	st := &MedBookingsStack{Stack: stack, Environment: env}
+	return stack
+}
 
-	st.Database = database.NewDatabase(stack, jsii.String("Database"), &database.Props{
-		Config:          env.Database,
-		EnvironmentName: env.Name,
+func envTags(e Environment) map[string]string {
+	return map[string]string{TagProject: ProjectName, TagEnvironment: e.Name, TagManagedBy: ManagedBy}
+}
+
+// NewMedBookingsStack creates the stack of one environment in scope
+// (MedBookingsInfraStack-Staging, MedBookingsInfraStack-Production), given
+// its edge stack and, when the environment deploys an app, its bundle.
+func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeStack, bundle *hosting.Bundle) *MedBookingsStack {
+	stack := newStack(scope, e.StackName,
+		"MedBookings "+e.Name+" environment: network, database, uploads storage, hosting (Next.js on Lambda behind CloudFront) and monitoring",
+		&awscdk.Environment{Region: jsii.String(e.Region), Account: e.Account}, e.TerminationProtection, envTags(e))
+	st := &MedBookingsStack{Stack: stack, Environment: e}
+	s := e.Settings
+
+	key := newDataKey(stack, e)
+	st.Network = network.New(stack, "Network", network.Props{
+		Description:      e.Name,
+		NAT:              network.NAT(s.Network.NAT),
+		FlowLogTraffic:   flowLogTraffic(s.Network.FlowLogs),
+		LogKey:           key,
+		LogRetention:     e.LogRetention,
+		LogRemovalPolicy: e.Logs,
 	})
-	st.Storage = storage.NewStorage(stack, jsii.String("Storage"), &storage.Props{Config: env.Storage})
-	st.Hosting = hosting.NewHosting(stack, jsii.String("Hosting"), &hosting.Props{
-		EnvironmentName:      env.Name,
-		Domain:               shared.Domain,
-		Repository:           shared.GitHubRepository,
-		Branch:               env.Branch,
-		CanonicalHost:        env.CanonicalHost,
-		RedirectHosts:        env.RedirectHosts,
-		AlertEmail:           shared.AlertEmail,
-		Config:               env.Hosting,
-		Uploads:              st.Storage,
-		UploadsBucketName:    st.Storage.BucketName,
-		UploadsRegion:        st.Storage.Region,
-		Database:             st.Database,
-		DatabaseHost:         st.Database.Endpoint,
-		DatabasePort:         st.Database.Port,
-		DatabaseName:         st.Database.DatabaseName,
-		DatabaseAppSecretArn: st.Database.AppSecret.SecretArn(),
+	st.Database = database.New(stack, "Database", database.Props{
+		Identifier:               e.Prefix,
+		Description:              e.Name,
+		Key:                      key,
+		Vpc:                      st.Network.Vpc,
+		Subnets:                  st.Network.Data,
+		FunctionSubnets:          st.Network.App,
+		InstanceClass:            s.Database.InstanceClass,
+		MultiAZ:                  s.Database.MultiAZ,
+		AllocatedStorageGiB:      s.Database.AllocatedStorageGiB,
+		MaxAllocatedStorageGiB:   s.Database.MaxAllocatedStorageGiB,
+		BackupRetention:          awscdk.Duration_Days(jsii.Number(float64(s.Database.BackupRetentionDays))),
+		BackupWindow:             mustDaily(s.Database.BackupWindow),
+		MaintenanceWindow:        mustWeekly(s.Database.MaintenanceWindow),
+		DeletionProtection:       s.Database.DeletionProtection,
+		RemovalPolicy:            e.Database,
+		SecretsRemovalPolicy:     e.Data,
+		LogRetention:             e.LogRetention,
+		SlowStatementThresholdMs: s.Database.SlowStatementThresholdMs,
+		MonitoringInterval:       monitoringInterval(s.Database.EnhancedMonitoring),
+		StopSchedule:             e.StopWindows,
 	})
-	st.Monitoring = monitoring.NewMonitoring(stack, jsii.String("Monitoring"), &monitoring.Props{
-		EnvironmentName:                env.Name,
-		AlertEmail:                     shared.AlertEmail,
-		AmplifyAppId:                   st.Hosting.AppId,
-		BranchName:                     st.Hosting.BranchName,
-		HealthCheckHost:                env.CanonicalHost,
-		HealthCheckQuietWindowUtc:      quietWindow(env.Database.NightlyStop),
-		DatabaseInstance:               st.Database.Instance,
-		DatabasePostgresLogGroup:       st.Database.PostgresLogGroup,
+	st.Storage = storage.New(stack, "Storage", storage.Props{
+		BucketName:                  e.UploadsBucket,
+		RemovalPolicy:               e.Data,
+		CORSOrigins:                 e.Origins,
+		NoncurrentVersionExpiration: days(s.Storage.NoncurrentVersionExpirationDays),
+		InfrequentAccessAfter:       optionalDays(s.Storage.InfrequentAccessAfterDays),
+		AccessLogExpiration:         days(s.Storage.AccessLogExpirationDays),
+	})
+	var zone awsroute53.IHostedZone
+	if e.HostedZoneID != "" {
+		zone = awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(e.HostedZoneID), ZoneName: jsii.String(e.Domain),
+		})
+	}
+	st.Hosting = hosting.New(stack, "Hosting", hosting.Props{
+		Environment:            e.Name,
+		Prefix:                 e.Prefix,
+		CanonicalHost:          e.CanonicalHost,
+		RedirectHosts:          e.RedirectHosts,
+		Bundle:                 bundle,
+		App:                    AppValues(e),
+		CSPExtraSources:        s.Hosting.CspExtraSources,
+		Vpc:                    st.Network.Vpc,
+		Subnets:                st.Network.App,
+		MetricNamespace:        e.Namespace,
+		QuietWindows:           e.QuietWindows,
+		Database:               st.Database,
+		DatabaseInstance:       st.Database.Instance,
+		DatabaseSecret:         st.Database.AppSecret,
+		DatabaseName:           database.DatabaseName,
+		DatabaseSchema:         database.AppSchema,
+		DatabaseReady:          st.Database.Ready,
+		DatabaseMaxConnections: st.Database.MaxConnections,
+		ConnectionLimit:        s.Hosting.ConnectionLimit,
+		ServerMemoryMiB:        s.Hosting.ServerMemoryMiB,
+		Uploads:                st.Storage,
+		UploadsBucket:          st.Storage.Bucket,
+		UploadsBucketName:      e.UploadsBucket,
+		PublicPrefix:           storage.PublicPrefix,
+		AccessLogBucket:        st.Storage.LogBucket,
+		Certificate:            edge.Edge.Certificate,
+		BodyHash:               edge.Edge.BodyHash,
+		HostedZone:             zone,
+		Domain:                 e.Domain,
+		DMARCReports:           e.AlertEmail,
+		SendGridDKIM:           s.Hosting.SendGridDkimRecords,
+		Key:                    st.Database.Key,
+		LogRetention:           e.LogRetention,
+		RemovalPolicy:          e.Data,
+	})
+	m := s.Monitoring
+	jobs := make([]string, len(hosting.Jobs))
+	for i, j := range hosting.Jobs {
+		jobs[i] = j.Path
+	}
+	mon := monitoring.Props{
+		Environment: e.Name,
+		Title:       e.Title,
+		Namespace:   e.Namespace,
+		AlertEmail:  e.AlertEmail,
+		Thresholds: monitoring.Thresholds{
+			ErrorRatePercent:           m.ErrorRatePercent,
+			ErrorRatePeriod:            minutes(m.ErrorRatePeriodMinutes),
+			LatencyP95:                 awscdk.Duration_Millis(jsii.Number(math.Round(m.LatencyP95Seconds * 1000))),
+			LatencyPeriod:              minutes(m.LatencyPeriodMinutes),
+			DatabaseFreeStoragePercent: m.DatabaseFreeStoragePercent,
+			DatabaseConnectionsPercent: m.DatabaseConnectionsPercent,
+			DatabaseCPUPercent:         m.DatabaseCPUPercent,
+			DatabaseConnectionErrors:   m.DatabaseConnectionErrors,
+			ConcurrencyPercent:         ConcurrencyAlarmPercent,
+			HealthCheckFailures:        m.HealthCheckFailures,
+		},
+		Server:                         st.Hosting.ServerFunction,
+		ServerConcurrency:              st.Hosting.ReservedConcurrency,
+		Cron:                           st.Hosting.CronFunction,
+		JobPaths:                       jobs,
+		Database:                       st.Database.Instance,
+		PostgresLogGroup:               st.Database.PostgresLogGroup,
 		DatabaseMaxConnections:         st.Database.MaxConnections,
-		DatabaseAllocatedStorageGiB:    env.Database.AllocatedStorageGiB,
-		DatabaseMaxAllocatedStorageGiB: st.Database.MaxAllocatedStorageGiB,
-		RemovalPolicy:                  removalPolicy(env.Monitoring.RemovalPolicy),
-		Config:                         env.Monitoring,
-	})
-	// Every log group of the stack is kept for the configured period.
-	st.Monitoring.EnforceLogRetention(stack)
-
+		DatabaseAllocatedStorageGiB:    s.Database.AllocatedStorageGiB,
+		DatabaseMaxAllocatedStorageGiB: s.Database.MaxAllocatedStorageGiB,
+		HealthCheckURL:                 e.URL + m.HealthCheckPath,
+		HealthCheckInterval:            minutes(m.HealthCheckIntervalMinutes),
+		QuietWindows:                   e.QuietWindows,
+		MonthlyBudgetUSD:               m.MonthlyBudgetUSD,
+		LogRetention:                   e.LogRetention,
+		RemovalPolicy:                  e.Data,
+	}
+	if st.Network.NAT == network.NATGateway {
+		mon.NATGateways = st.Network.NATIDs
+	} else {
+		mon.NATInstances = st.Network.NATIDs
+	}
+	st.Monitoring = monitoring.New(stack, "Monitoring", mon)
+	pinLegacyLogicalIDs(stack)
 	st.outputs()
 	return st
 }
 
-// quietWindow is when the health check expects the site to be down: while a
-// nightly-stopped database is stopped, plus 15 minutes for it to start.
-func quietWindow(n database.NightlyStop) string {
-	if !n.Enabled {
-		return ""
+// ConcurrencyAlarmPercent of the server's reserved concurrency raises the
+// ServerConcurrency alarm.
+const ConcurrencyAlarmPercent = 80
+
+// AppValues are the values of the app contract's settings variables, from
+// medbookings.<env>.hosting.app.
+func AppValues(e Environment) map[string]string {
+	a := e.Settings.Hosting.App
+	return map[string]string{
+		"GOOGLE_CLIENT_ID":                a.GoogleClientID,
+		"TWILIO_PHONE_NUMBER":             a.TwilioPhoneNumber,
+		"TWILIO_WHATSAPP_NUMBER":          a.TwilioWhatsappNumber,
+		"SENDGRID_FROM_EMAIL":             a.SendGridFromEmail,
+		"ADMIN_EMAILS":                    strings.Join(a.AdminEmails, ","),
+		"ADMIN_NOTIFICATION_EMAIL":        a.AdminNotificationEmail,
+		"UPSTASH_REDIS_REST_URL":          a.UpstashRedisRestURL,
+		"NEXT_PUBLIC_GOOGLE_MAPS_API_KEY": a.GoogleMapsAPIKey,
+		"SENTRY_DSN":                      a.SentryDSN,
+		"NEXT_PUBLIC_SENTRY_DSN":          a.SentryDSN,
+		"SENTRY_ORG":                      a.SentryOrg,
+		"SENTRY_PROJECT":                  a.SentryProject,
 	}
-	start, _ := config.ParseClock(n.StartAt)
-	return n.StopAt + "-" + ((start + 15) % (24 * 60)).String()
 }
 
-func removalPolicy(p string) awscdk.RemovalPolicy {
-	if p == "destroy" {
-		return awscdk.RemovalPolicy_DESTROY
+func days(n int) awscdk.Duration    { return awscdk.Duration_Days(jsii.Number(float64(n))) }
+func minutes(n int) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(float64(n))) }
+func optionalDays(n int) awscdk.Duration {
+	if n == 0 {
+		return nil
 	}
-	return awscdk.RemovalPolicy_RETAIN
+	return days(n)
 }
 
-// outputs are the values an operator needs from the stack (`cdk deploy`
-// prints them; `aws cloudformation describe-stacks` reads them). Never a
-// secret value: secrets are given by ARN.
-func (st *MedBookingsStack) outputs() {
-	out := func(id, description string, value *string) {
-		awscdk.NewCfnOutput(st.Stack, jsii.String(id), &awscdk.CfnOutputProps{
-			Value:       value,
-			Description: jsii.String(description),
-		})
+func monitoringInterval(on bool) awscdk.Duration {
+	if !on {
+		return nil
 	}
-	db, h, m := st.Database, st.Hosting, st.Monitoring
-	out("DatabaseEndpoint", "PostgreSQL host name (app variable DB_HOST)", db.Endpoint)
-	out("DatabasePort", "PostgreSQL port (app variable DB_PORT)", db.Port)
-	out("DatabaseName", "Database name (app variable DB_NAME)", db.DatabaseName)
-	out("DatabaseInstanceIdentifier", "RDS instance identifier (snapshots, restores, aws rds commands)", db.Instance.InstanceIdentifier())
-	out("DatabaseMasterSecretArn", "Secret of the master user: break-glass only, never the app", db.MasterSecret.SecretArn())
-	out("DatabaseAppSecretArn", "Secret of the application user (read at run time by the app; migrations)", db.AppSecret.SecretArn())
-	out("DatabaseReadOnlySecretArn", "Secret of medbookings_readonly (analytics and reporting)", db.ReadOnlySecret.SecretArn())
-	out("UploadsBucketName", "Uploads bucket (app variable "+storage.EnvBucketName+")", st.Storage.BucketName)
-	out("UploadsBucketRegion", "Region of the uploads bucket (app variable "+storage.EnvBucketRegion+")", st.Storage.Region)
-	out("AmplifyAppId", "Amplify app ID (aws amplify commands, console)", h.AppId)
-	out("AmplifyDefaultDomain", "Amplify default domain (<branch>.<this> reaches the app before DNS is set up)", h.DefaultDomain)
-	out("AppUrl", "Canonical URL of the app", jsii.String(h.URL))
-	out("AppSecretArn", "The app's secret (AUTH_SECRET generated; provider keys filled in by an operator)", h.AppSecret.SecretArn())
-	out("CertificateRecord", "DNS record that validates the Amplify-managed certificate (add at the DNS provider)", h.CertificateRecord)
-	for i, r := range h.DNSRecords {
-		if r.InRoute53 {
-			continue
-		}
-		out(fmt.Sprintf("DnsRecord%d", i+1), "DNS record to add at the DNS provider: "+r.Purpose,
-			awscdk.Fn_Join(jsii.String(" "), &[]*string{jsii.String(r.Name), jsii.String(r.Type), r.Value}))
+	return awscdk.Duration_Seconds(jsii.Number(60))
+}
+
+func flowLogTraffic(s string) awsec2.FlowLogTrafficType {
+	if s == "reject" {
+		return awsec2.FlowLogTrafficType_REJECT
 	}
-	out("AlertTopicArn", "SNS topic every alarm and deployment notification goes to", m.AlertTopic.TopicArn())
-	out("DashboardUrl", "CloudWatch dashboard of this environment",
-		jsii.String(fmt.Sprintf("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards:name=%s",
-			*st.Region(), *st.Region(), *m.Dashboard.DashboardName())))
-	out("HealthCheckUrl", "URL the health probe calls every minute", jsii.String(m.HealthCheckURL))
+	return awsec2.FlowLogTrafficType_ALL
+}
+
+func mustDaily(s string) config.DailyWindow {
+	w, ok := config.ParseDailyWindow(s)
+	if !ok {
+		panic(fmt.Sprintf("stacks: %q is not a daily window (Load validates it)", s))
+	}
+	return w
+}
+
+func mustWeekly(s string) config.WeeklyWindow {
+	w, ok := config.ParseWeeklyWindow(s)
+	if !ok {
+		panic(fmt.Sprintf("stacks: %q is not a weekly window (Load validates it)", s))
+	}
+	return w
 }

@@ -9,6 +9,12 @@
 //	costestimate -prices            # print the price table (Markdown)
 //	costestimate -docs docs/cost.md -assembly testdata   # refresh its generated sections
 //
+// Every figure is given at list price in the steady state, for year one
+// where it differs (KMS key rotation), and after the account's always-free
+// allowances (applied once to the whole assembly). Options that are not
+// infrastructure (a reserved instance, a CloudFront flat-rate plan) are
+// listed beside the totals, never in them.
+//
 // A resource type it cannot price is reported as "not priced" (the total
 // is then a lower bound) and the exit status is 0; -strict makes it 3.
 // See docs/cost.md.
@@ -96,14 +102,21 @@ func run(args []string, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			return Estimate{}, err
 		}
+		var only string
 		if *stackFilter != "" {
 			s, err := asm.Stack(*stackFilter)
 			if err != nil {
 				return Estimate{}, err
 			}
-			asm.Stacks = []*assembly.Stack{s}
+			only = s.Name
 		}
-		return EstimateAssembly(asm, opts), nil
+		// The whole assembly is estimated so that the always-free
+		// allowances are shared as they are in the account.
+		e := EstimateAssembly(asm, opts)
+		if only != "" {
+			e.keepOnly(only)
+		}
+		return e, nil
 	}
 	a, err := estimate(after)
 	if err != nil {
@@ -158,6 +171,18 @@ func run(args []string, stdout, stderr io.Writer) (int, error) {
 	return 0, nil
 }
 
+// keepOnly drops every stack but one from the estimate (its free-tier
+// shares stay those computed over the whole assembly).
+func (e *Estimate) keepOnly(name string) {
+	for _, se := range e.Stacks {
+		if se.Stack == name {
+			e.Stacks = []StackEstimate{se}
+			e.USD, e.YearOneUSD, e.AfterFreeUSD, e.YearOneAfterFreeUSD = se.USD, se.YearOneUSD, se.AfterFreeUSD, se.YearOneAfterFreeUSD
+			return
+		}
+	}
+}
+
 func loadAssumptions(path string) (*File, error) {
 	if path == "" {
 		return ParseFile("assumptions.json", defaultAssumptions)
@@ -180,23 +205,44 @@ func notPricedTypes(e Estimate) []string {
 	return out
 }
 
-// WritePriceTable writes the price table as Markdown (for docs/cost.md).
+// WritePriceTable writes the price table and the always-free allowances
+// as Markdown (for docs/cost.md).
 func WritePriceTable(w io.Writer) error {
 	keys := make([]string, 0, len(Prices))
 	for k := range Prices {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(w, "Prices for %s, as of %s (on-demand, USD).\n\n", Region, PricesAsOf)
-	fmt.Fprintln(w, "| Key | USD | Unit | Source | Confirmed in | Note |")
-	fmt.Fprintln(w, "|---|---:|---|---|---|---|")
+	fmt.Fprintf(w, "Prices for %s, as of %s (on-demand, USD). *Read*: when the figure was read (2026-11: as the table was first compiled; %s: read or re-checked for this revision). Figures marked **unconfirmed** could not be confirmed; every item priced with them is marked so in the estimate.\n\n", Region, PricesAsOf, readToday)
+	fmt.Fprintln(w, "| Key | USD | Unit | Source | Read | Confirmed in | Note |")
+	fmt.Fprintln(w, "|---|---:|---|---|---|---|---|")
 	for _, k := range keys {
 		p := Prices[k]
 		checked := p.Checked
 		if checked == "" {
 			checked = "public price page only"
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s |\n", k, qty(p.USD), p.Unit, p.Source, mdEscape(checked), mdEscape(p.Note))
+		if p.Unconfirmed != "" {
+			checked = "**unconfirmed**: " + p.Unconfirmed + ". " + p.Checked
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", k, rate(p.USD), p.Unit, p.Source, p.Read, mdEscape(strings.TrimSpace(checked)), mdEscape(p.Note))
 	}
+	pools := make([]string, 0, len(FreeTiers))
+	for k := range FreeTiers {
+		pools = append(pools, k)
+	}
+	sort.Strings(pools)
+	fmt.Fprintf(w, "\nAlways-free allowances (a month, per account; %s):\n\n", freeTierText)
+	fmt.Fprintln(w, "| Allowance | Free | Unit | Source | Read | Confirmed in | Note |")
+	fmt.Fprintln(w, "|---|---:|---|---|---|---|---|")
+	for _, k := range pools {
+		f := FreeTiers[k]
+		checked := f.Checked
+		if checked == "" {
+			checked = "public price page only"
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s |\n", k, qty(f.Allowance), f.Unit, f.Source, f.Read, mdEscape(checked), mdEscape(f.Note))
+	}
+	fmt.Fprintln(w, "\nNo always-free allowance: Secrets Manager (a 30-day trial only), RDS, EC2, EBS, NAT gateways, public IPv4 addresses, S3 storage and requests, AWS Backup, Lambda@Edge, Route 53, Amplify (12 months only).")
 	return nil
 }

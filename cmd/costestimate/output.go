@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -35,58 +37,138 @@ func signed(v float64) string {
 }
 
 func qty(v float64) string {
+	if v != 0 && math.Abs(v) < 0.0001 {
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
 	s := fmt.Sprintf("%.4f", v)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s
 }
 
+// rate shows a price with all its digits ($0.0000133334 per GB-second).
+func rate(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
 func lowerBound(se StackEstimate) string {
-	if se.NotPriced == 0 {
+	var parts []string
+	if se.NotPriced > 0 {
+		parts = append(parts, fmt.Sprintf("lower bound: %d resource(s) not priced", se.NotPriced))
+	}
+	if se.Unconfirmed > 0 {
+		parts = append(parts, fmt.Sprintf("%d item(s) at unconfirmed prices", se.Unconfirmed))
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (lower bound: %d resource(s) not priced)", se.NotPriced)
+	return " (" + strings.Join(parts, "; ") + ")"
 }
+
+// figures is "$46.68/month at list price (year one $45.68); $40.12 after
+// always-free allowances".
+func figures(list, yearOne, afterFree float64) string {
+	s := usd(list) + "/month at list price"
+	if !approxCents(list, yearOne) {
+		s += " (year one " + usd(yearOne) + ")"
+	}
+	return s + "; " + usd(afterFree) + " after always-free allowances"
+}
+
+func approxCents(a, b float64) bool { return round(a) == round(b) }
 
 // rateText is "$0.018 per instance-hour".
 func rateText(it Item) string {
-	return fmt.Sprintf("$%s per %s", qty(it.Rate), it.Unit)
+	return fmt.Sprintf("$%s per %s", rate(it.Rate), it.Unit)
 }
+
+// itemText is "what: 730 × $0.018 per instance-hour = $13.14", with its
+// year, free-tier share and an unconfirmed price marked.
+func itemText(it Item, times string) string {
+	s := fmt.Sprintf("%s: %s %s %s = %s", it.What, qty(it.Quantity), times, rateText(it), usd(it.USD))
+	var tags []string
+	if it.FromYear > 1 {
+		tags = append(tags, fmt.Sprintf("from year %d", it.FromYear))
+	}
+	if it.FreeTier != "" {
+		tags = append(tags, fmt.Sprintf("free tier %s: %s after", it.FreeTier, usd(it.AfterFreeUSD)))
+	}
+	if it.Unconfirmed {
+		tags = append(tags, "unconfirmed price")
+	}
+	if len(tags) > 0 {
+		s += " [" + strings.Join(tags, "; ") + "]"
+	}
+	return s
+}
+
+func unconfirmedTag(o Option) string {
+	if Prices[o.Price].Unconfirmed != "" {
+		return " [unconfirmed price: " + o.Price + "]"
+	}
+	return ""
+}
+
+const freeTierText = "always-free allowances are applied once, to all stacks of the assembly together (one account), each stack taking a share in proportion to its usage; 12-month offers are never counted"
 
 // WriteTable writes the estimate as a plain-text table.
 func WriteTable(w io.Writer, e Estimate) error {
 	for _, se := range e.Stacks {
-		fmt.Fprintf(w, "%s: estimated %s/month%s\n", se.Stack, usd(se.USD), lowerBound(se))
-		fmt.Fprintf(w, "(on-demand prices for %s as of %s)\n\n", e.Region, e.PricesAsOf)
+		fmt.Fprintf(w, "%s: estimated %s%s\n", se.Stack, figures(se.USD, se.YearOneUSD, se.AfterFreeUSD), lowerBound(se))
+		fmt.Fprintf(w, "(on-demand prices for %s as of %s; %s)\n\n", e.Region, e.PricesAsOf, freeTierText)
 		idW, typeW := len("RESOURCE"), len("TYPE")
 		for _, l := range se.Lines {
 			idW = max(idW, len(l.LogicalID))
 			typeW = max(typeW, len(assembly.ShortType(l.Type)))
 		}
-		row := func(id, typ, status, amount string) {
-			fmt.Fprintf(w, "%-*s  %-*s  %-10s  %10s\n", idW, id, typeW, typ, status, amount)
+		row := func(id, typ, status, amount, net string) {
+			fmt.Fprintf(w, "%-*s  %-*s  %-10s  %10s  %10s\n", idW, id, typeW, typ, status, amount, net)
 		}
-		row("RESOURCE", "TYPE", "STATUS", "USD/MONTH")
+		row("RESOURCE", "TYPE", "STATUS", "USD/MONTH", "AFTER FREE")
 		for _, l := range se.Lines {
-			amount := ""
+			amount, net := "", ""
 			if l.Status != Free {
-				amount = usd(l.USD)
+				amount, net = usd(l.USD), usd(l.AfterFreeUSD)
 			}
-			row(l.LogicalID, assembly.ShortType(l.Type), string(l.Status), amount)
+			row(l.LogicalID, assembly.ShortType(l.Type), string(l.Status), amount, net)
 			for _, it := range l.Items {
-				fmt.Fprintf(w, "    - %s: %s x %s = %s\n", it.What, qty(it.Quantity), rateText(it), usd(it.USD))
+				fmt.Fprintf(w, "    - %s\n", itemText(it, "x"))
 			}
 			for _, n := range l.Notes {
 				fmt.Fprintf(w, "    note: %s\n", n)
 			}
 		}
-		row("TOTAL", "", "", usd(se.USD))
+		row("TOTAL", "", "", usd(se.USD), usd(se.AfterFreeUSD))
+		if !approxCents(se.USD, se.YearOneUSD) {
+			row("YEAR ONE", "", "", usd(se.YearOneUSD), usd(se.YearOneAfterFreeUSD))
+		}
+		if len(se.Options) > 0 {
+			fmt.Fprintln(w, "\nOptions (not infrastructure, not in the totals):")
+			for _, o := range se.Options {
+				fmt.Fprintf(w, "  %s: %s: %s -> %s/month (saves %s)%s\n", o.Resource, o.What, usd(o.CurrentUSD), usd(o.OptionUSD), usd(o.SavingUSD), unconfirmedTag(o))
+				for _, n := range o.Notes {
+					fmt.Fprintf(w, "    note: %s\n", n)
+				}
+			}
+		}
 		writeAssumptionsText(w, se)
 		fmt.Fprintln(w)
 	}
+	writeFreeTiersText(w, e)
 	if len(e.Stacks) > 1 {
-		fmt.Fprintf(w, "All stacks: %s/month\n", usd(e.USD))
+		fmt.Fprintf(w, "All stacks: %s\n", figures(e.USD, e.YearOneUSD, e.AfterFreeUSD))
 	}
 	return nil
+}
+
+func writeFreeTiersText(w io.Writer, e Estimate) {
+	if len(e.FreeTiers) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Always-free allowances (applied once to all the stacks of the assembly, shared in proportion to usage):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range e.FreeTiers {
+		fmt.Fprintf(tw, "  %s\t%s %s free\tused %s\tcovers %.0f%%\tsaves %s\n", f.Pool, qty(f.Allowance), f.Unit, qty(f.Used), f.Covered*100, usd(f.SavedUSD))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }
 
 func writeAssumptionsText(w io.Writer, se StackEstimate) {
@@ -108,19 +190,22 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // WriteMarkdown writes the estimate as Markdown (for a pull-request comment).
 func WriteMarkdown(w io.Writer, e Estimate) error {
-	fmt.Fprintf(w, "## Estimated monthly cost\n\nOn-demand prices for %s as of %s; usage from the assumptions below each stack.\n\n", e.Region, e.PricesAsOf)
-	if len(e.Stacks) > 1 {
-		fmt.Fprintln(w, "| Stack | USD/month |")
-		fmt.Fprintln(w, "|---|---:|")
-		for _, se := range e.Stacks {
-			fmt.Fprintf(w, "| %s | %s%s |\n", se.Stack, usd(se.USD), lowerBound(se))
-		}
-		fmt.Fprintf(w, "| **All stacks** | **%s** |\n\n", usd(e.USD))
-	}
+	fmt.Fprintf(w, "## Estimated monthly cost\n\nOn-demand prices for %s as of %s; usage from the assumptions below each stack. "+
+		"*List*: at list price, in the steady state (year one leaves out the charges that start later, such as KMS key rotation). "+
+		"*After free*: %s.\n\n", e.Region, e.PricesAsOf, freeTierText)
+	fmt.Fprintln(w, "| Stack | Year 1, list | Steady state, list | Steady state, after free |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|")
 	for _, se := range e.Stacks {
-		fmt.Fprintf(w, "### %s: %s/month%s\n\n", se.Stack, usd(se.USD), lowerBound(se))
-		fmt.Fprintln(w, "| Resource | Type | Status | USD/month | Detail |")
-		fmt.Fprintln(w, "|---|---|---|---:|---|")
+		fmt.Fprintf(w, "| %s%s | %s | %s | %s |\n", se.Stack, lowerBound(se), usd(se.YearOneUSD), usd(se.USD), usd(se.AfterFreeUSD))
+	}
+	if len(e.Stacks) > 1 {
+		fmt.Fprintf(w, "| **All stacks** | **%s** | **%s** | **%s** |\n", usd(e.YearOneUSD), usd(e.USD), usd(e.AfterFreeUSD))
+	}
+	fmt.Fprintln(w)
+	for _, se := range e.Stacks {
+		fmt.Fprintf(w, "### %s: %s%s\n\n", se.Stack, figures(se.USD, se.YearOneUSD, se.AfterFreeUSD), lowerBound(se))
+		fmt.Fprintln(w, "| Resource | Type | Status | List | After free | Detail |")
+		fmt.Fprintln(w, "|---|---|---|---:|---:|---|")
 		var free []string
 		for _, l := range se.Lines {
 			if l.Status == Free {
@@ -129,7 +214,7 @@ func WriteMarkdown(w io.Writer, e Estimate) error {
 			}
 			var detail []string
 			for _, it := range l.Items {
-				detail = append(detail, fmt.Sprintf("%s: %s × %s = %s", it.What, qty(it.Quantity), rateText(it), usd(it.USD)))
+				detail = append(detail, itemText(it, "×"))
 			}
 			for _, n := range l.Notes {
 				detail = append(detail, "_"+n+"_")
@@ -138,11 +223,25 @@ func WriteMarkdown(w io.Writer, e Estimate) error {
 			if l.Status == NotPriced {
 				status = "**not priced**"
 			}
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", l.LogicalID, assembly.ShortType(l.Type), status, usd(l.USD), mdEscape(strings.Join(detail, "<br>")))
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s |\n", l.LogicalID, assembly.ShortType(l.Type), status, usd(l.USD), usd(l.AfterFreeUSD), mdEscape(strings.Join(detail, "<br>")))
 		}
-		fmt.Fprintf(w, "| **Total** | | | **%s** | |\n\n", usd(se.USD))
+		fmt.Fprintf(w, "| **Total** | | | **%s** | **%s** | |\n", usd(se.USD), usd(se.AfterFreeUSD))
+		if !approxCents(se.USD, se.YearOneUSD) {
+			fmt.Fprintf(w, "| **Year one** | | | **%s** | **%s** | before the charges that start in year two or three |\n", usd(se.YearOneUSD), usd(se.YearOneAfterFreeUSD))
+		}
+		fmt.Fprintln(w)
 		if len(free) > 0 {
 			fmt.Fprintf(w, "Free (%d): %s.\n\n", len(free), strings.Join(free, ", "))
+		}
+		if len(se.Options) > 0 {
+			fmt.Fprintln(w, "**Options** (not infrastructure, not in the totals):")
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "| Resource | Option | Now (list) | With the option | Saving | Notes |")
+			fmt.Fprintln(w, "|---|---|---:|---:|---:|---|")
+			for _, o := range se.Options {
+				fmt.Fprintf(w, "| `%s` | %s%s | %s | %s | %s | %s |\n", o.Resource, mdEscape(o.What), unconfirmedTag(o), usd(o.CurrentUSD), usd(o.OptionUSD), usd(o.SavingUSD), mdEscape(strings.Join(o.Notes, "; ")))
+			}
+			fmt.Fprintln(w)
 		}
 		fmt.Fprintln(w, "<details><summary>Assumptions</summary>")
 		fmt.Fprintln(w)
@@ -157,7 +256,24 @@ func WriteMarkdown(w io.Writer, e Estimate) error {
 		fmt.Fprintln(w, "\n</details>")
 		fmt.Fprintln(w)
 	}
+	writeFreeTiersMarkdown(w, e)
 	return nil
+}
+
+func writeFreeTiersMarkdown(w io.Writer, e Estimate) {
+	if len(e.FreeTiers) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "### Always-free allowances")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Applied once to all the stacks of the assembly (one account), shared in proportion to usage; other workloads of the account share them too, so the after-free figures are a lower bound.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Allowance | Free a month | Used | Covered | Saved |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	for _, f := range e.FreeTiers {
+		fmt.Fprintf(w, "| `%s` | %s %s | %s | %.0f%% | %s |\n", f.Pool, qty(f.Allowance), f.Unit, qty(f.Used), f.Covered*100, usd(f.SavedUSD))
+	}
+	fmt.Fprintln(w)
 }
 
 // WriteJSON writes the estimate as indented JSON.
@@ -178,13 +294,17 @@ type ResourceDiff struct {
 	Status    Status  `json:"status"`
 }
 
-// StackDiff is the change of one stack's monthly cost.
+// StackDiff is the change of one stack's monthly cost (steady state, at
+// list price, and after the always-free allowances).
 type StackDiff struct {
 	Stack     string         `json:"stack"`
 	Change    string         `json:"change,omitempty"` // added, removed or ""
 	Before    float64        `json:"beforeUsd"`
 	After     float64        `json:"afterUsd"`
 	Delta     float64        `json:"deltaUsd"`
+	BeforeNet float64        `json:"beforeAfterFreeTierUsd"`
+	AfterNet  float64        `json:"afterAfterFreeTierUsd"`
+	DeltaNet  float64        `json:"deltaAfterFreeTierUsd"`
 	Resources []ResourceDiff `json:"resources"`
 }
 
@@ -195,13 +315,17 @@ type Diff struct {
 	Before     float64     `json:"beforeUsd"`
 	After      float64     `json:"afterUsd"`
 	Delta      float64     `json:"deltaUsd"`
+	BeforeNet  float64     `json:"beforeAfterFreeTierUsd"`
+	AfterNet   float64     `json:"afterAfterFreeTierUsd"`
+	DeltaNet   float64     `json:"deltaAfterFreeTierUsd"`
 	Stacks     []StackDiff `json:"stacks"`
 }
 
 // Compare returns the monthly difference per stack and per resource
 // (resources whose cost or status did not change are left out).
 func Compare(before, after Estimate) Diff {
-	d := Diff{Region: after.Region, PricesAsOf: after.PricesAsOf, Before: before.USD, After: after.USD, Delta: round(after.USD - before.USD)}
+	d := Diff{Region: after.Region, PricesAsOf: after.PricesAsOf, Before: before.USD, After: after.USD, Delta: round(after.USD - before.USD),
+		BeforeNet: before.AfterFreeUSD, AfterNet: after.AfterFreeUSD, DeltaNet: round(after.AfterFreeUSD - before.AfterFreeUSD)}
 	bs, as := map[string]StackEstimate{}, map[string]StackEstimate{}
 	names := map[string]bool{}
 	for _, s := range before.Stacks {
@@ -220,7 +344,8 @@ func Compare(before, after Estimate) Diff {
 	for _, n := range sorted {
 		b, inB := bs[n]
 		a, inA := as[n]
-		sd := StackDiff{Stack: n, Before: b.USD, After: a.USD, Delta: round(a.USD - b.USD)}
+		sd := StackDiff{Stack: n, Before: b.USD, After: a.USD, Delta: round(a.USD - b.USD),
+			BeforeNet: b.AfterFreeUSD, AfterNet: a.AfterFreeUSD, DeltaNet: round(a.AfterFreeUSD - b.AfterFreeUSD)}
 		switch {
 		case !inB:
 			sd.Change = "added"
@@ -270,7 +395,8 @@ func WriteDiffTable(w io.Writer, d Diff) error {
 		if sd.Change != "" {
 			extra = " (stack " + sd.Change + ")"
 		}
-		fmt.Fprintf(w, "%s: %s -> %s/month (%s)%s\n", sd.Stack, usd(sd.Before), usd(sd.After), signed(sd.Delta), extra)
+		fmt.Fprintf(w, "%s: %s -> %s/month (%s)%s; after always-free allowances %s -> %s (%s)\n", sd.Stack, usd(sd.Before), usd(sd.After), signed(sd.Delta), extra,
+			usd(sd.BeforeNet), usd(sd.AfterNet), signed(sd.DeltaNet))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, r := range sd.Resources {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s -> %s\t%s\t%s\n", r.Change, r.LogicalID, assembly.ShortType(r.Type), usd(r.Before), usd(r.After), signed(r.Delta), r.Status)
@@ -281,24 +407,25 @@ func WriteDiffTable(w io.Writer, d Diff) error {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "All stacks: %s -> %s/month (%s)\n", usd(d.Before), usd(d.After), signed(d.Delta))
+	fmt.Fprintf(w, "All stacks: %s -> %s/month (%s); after always-free allowances %s -> %s (%s)\n", usd(d.Before), usd(d.After), signed(d.Delta),
+		usd(d.BeforeNet), usd(d.AfterNet), signed(d.DeltaNet))
 	return nil
 }
 
 // WriteDiffMarkdown writes a comparison as Markdown.
 func WriteDiffMarkdown(w io.Writer, d Diff) error {
 	fmt.Fprintf(w, "## Monthly cost change: %s\n\n", signed(d.Delta))
-	fmt.Fprintf(w, "On-demand prices for %s as of %s.\n\n", d.Region, d.PricesAsOf)
-	fmt.Fprintln(w, "| Stack | Before | After | Change |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|")
+	fmt.Fprintf(w, "On-demand prices for %s as of %s, steady state at list price; the last columns are after the always-free allowances (applied once to each assembly).\n\n", d.Region, d.PricesAsOf)
+	fmt.Fprintln(w, "| Stack | Before | After | Change | Before, after free | After, after free | Change, after free |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, sd := range d.Stacks {
 		name := sd.Stack
 		if sd.Change != "" {
 			name += " (" + sd.Change + ")"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, usd(sd.Before), usd(sd.After), signed(sd.Delta))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", name, usd(sd.Before), usd(sd.After), signed(sd.Delta), usd(sd.BeforeNet), usd(sd.AfterNet), signed(sd.DeltaNet))
 	}
-	fmt.Fprintf(w, "| **All stacks** | %s | %s | **%s** |\n\n", usd(d.Before), usd(d.After), signed(d.Delta))
+	fmt.Fprintf(w, "| **All stacks** | %s | %s | **%s** | %s | %s | **%s** |\n\n", usd(d.Before), usd(d.After), signed(d.Delta), usd(d.BeforeNet), usd(d.AfterNet), signed(d.DeltaNet))
 	for _, sd := range d.Stacks {
 		if len(sd.Resources) == 0 {
 			continue

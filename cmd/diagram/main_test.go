@@ -79,39 +79,129 @@ func TestNestedClustersAndLongLabels(t *testing.T) {
 	}
 }
 
-// docs/architecture-<stack>.dot is the diagram of the golden templates, and
-// the SVG beside it was rendered from that DOT text.
-func TestDocsDiagramsAreFresh(t *testing.T) {
-	root := cdktest.RepoRoot()
-	asm, err := assembly.Load(filepath.Join(root, "testdata"))
+// Cross-stack links: the environment reads its edge stack's outputs
+// (Fn::GetStackOutput), drawn as dotted arrows to the resources they
+// resolve to; the edge stack shows who reads its outputs.
+func TestOutputsOfOtherStacks(t *testing.T) {
+	dir := t.TempDir()
+	for name, tpl := range map[string]string{
+		"Edge": `{"Resources": {
+		  "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {}, "Metadata": {"aws:cdk:path": "Edge/Edge/Certificate/Resource"}}
+		}, "Outputs": {"PublishCert": {"Value": {"Ref": "Cert"}}}}`,
+		"Env": `{"Resources": {
+		  "Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {"ViewerCertificate": {
+		    "AcmCertificateArn": {"Fn::GetStackOutput": {"StackName": "Edge", "OutputName": "PublishCert", "Region": "us-east-1"}}}}},
+		    "Metadata": {"aws:cdk:path": "Env/Hosting/Distribution/Resource"}}
+		}}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name+".template.json"), []byte(tpl), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asm, err := assembly.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range asm.Stacks {
-		dotPath := filepath.Join(root, "docs", FileName(s.Name))
-		svgPath := strings.TrimSuffix(dotPath, ".dot") + ".svg"
-		fresh := DOT(s)
-		if *cdktest.Update {
-			if err := os.WriteFile(dotPath, []byte(fresh), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if dot, err := exec.LookPath("dot"); err == nil {
-				if out, err := exec.Command(dot, "-Tsvg", dotPath, "-o", svgPath).CombinedOutput(); err != nil {
-					t.Fatalf("dot: %v\n%s", err, out)
-				}
-			} else {
-				t.Errorf("%s: no Graphviz to render it (apt-get install -y graphviz), then run scripts/docs.sh", svgPath)
-			}
-			continue
-		}
-		raw, err := os.ReadFile(dotPath)
-		if err != nil || string(raw) != fresh {
-			t.Errorf("%s is stale (%v): run scripts/docs.sh (or go test ./cmd/diagram/ -update)", dotPath, err)
-			continue
-		}
-		svg, err := os.ReadFile(svgPath)
-		if err != nil || !strings.Contains(string(svg), Hash(fresh)) {
-			t.Errorf("%s was not rendered from the current DOT (%v): run scripts/docs.sh", svgPath, err)
+	env, _ := asm.Stack("Env")
+	edge, _ := asm.Stack("Edge")
+	out := "output:${Edge[us-east-1]:PublishCert}"
+	g := BuildIn(asm, env)
+	if len(g.External) != 1 || g.External[0].ID != out || g.External[0].Resource == nil || g.External[0].Resource.LogicalID != "Cert" {
+		t.Fatalf("external = %+v", g.External)
+	}
+	if want := []Edge{{From: "Cdn", To: out, Labels: []string{"DistributionConfig"}}}; !reflect.DeepEqual(g.Edges, want) {
+		t.Errorf("edges = %+v", g.Edges)
+	}
+	dot := DOTIn(asm, env)
+	for _, w := range []string{
+		`subgraph "cluster_output:Edge" {` + "\n    label=\"stack Edge (us-east-1)\";",
+		`[label="Certificate\nCertificateManager::Certificate\noutput PublishCert"`,
+		`"Cdn" -> "output:${Edge[us-east-1]:PublishCert}" [label="DistributionConfig", style=dotted`,
+	} {
+		if !strings.Contains(dot, w) {
+			t.Errorf("DOT lacks %q:\n%s", w, dot)
 		}
 	}
+	// Alone, the stack still shows what it reads.
+	if dot := DOT(env); !strings.Contains(dot, `output PublishCert\n(stack not in this assembly)`) {
+		t.Errorf("DOT without the assembly:\n%s", dot)
+	}
+	dot = DOTIn(asm, edge)
+	for _, w := range []string{
+		`"reader:Env/Cdn" [label="Distribution\nCloudFront::Distribution\nreads outputs of this stack"`,
+		`"reader:Env/Cdn" -> "Cert" [label="DistributionConfig", style=dotted`,
+	} {
+		if !strings.Contains(dot, w) {
+			t.Errorf("DOT of the edge stack lacks %q:\n%s", w, dot)
+		}
+	}
+}
+
+func TestShortNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C512MiBc829c8ecf16369cde0111d44ca0e3ad9844c7fb46b": "Custom::CDKBucketDeployment…Mi…",
+		"InvokeFromApiForMedBookingsInfraStackStagingHostingDistributionOrigin1FCBEA1B6":                              "InvokeFromApiForMedBookingsInfraStackSt…",
+		"ServerFunction": "ServerFunction",
+	} {
+		if got := short(in); got != want {
+			t.Errorf("short(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// checkFresh compares a DOT file with a fresh render, and its SVG with the
+// DOT's hash (or, with -update, writes both).
+func checkFresh(t *testing.T, dotPath, fresh string) {
+	t.Helper()
+	svgPath := strings.TrimSuffix(dotPath, ".dot") + ".svg"
+	if *cdktest.Update {
+		if err := os.WriteFile(dotPath, []byte(fresh), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if dot, err := exec.LookPath("dot"); err == nil {
+			if out, err := exec.Command(dot, "-Tsvg", dotPath, "-o", svgPath).CombinedOutput(); err != nil {
+				t.Fatalf("dot: %v\n%s", err, out)
+			}
+		} else {
+			t.Errorf("%s: no Graphviz to render it (apt-get install -y graphviz), then run scripts/docs.sh", svgPath)
+		}
+		return
+	}
+	raw, err := os.ReadFile(dotPath)
+	if err != nil || string(raw) != fresh {
+		t.Errorf("%s is stale (%v): run scripts/docs.sh (or go test ./cmd/diagram/ -update)", dotPath, err)
+		return
+	}
+	svg, err := os.ReadFile(svgPath)
+	if err != nil || !strings.Contains(string(svg), Hash(fresh)) {
+		t.Errorf("%s was not rendered from the current DOT (%v): run scripts/docs.sh", svgPath, err)
+	}
+}
+
+func golden(t *testing.T) *assembly.Assembly {
+	t.Helper()
+	asm, err := assembly.Load(filepath.Join(cdktest.RepoRoot(), "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return asm
+}
+
+// docs/architecture-<stack>.dot is the diagram of the golden templates, and
+// the SVG beside it was rendered from that DOT text.
+func TestDocsDiagramsAreFresh(t *testing.T) {
+	asm := golden(t)
+	for _, s := range asm.Stacks {
+		checkFresh(t, filepath.Join(cdktest.RepoRoot(), "docs", FileName(s.Name)), DOTIn(asm, s))
+	}
+}
+
+// docs/architecture-overview.dot is the overview of the golden templates,
+// and its SVG was rendered from it.
+func TestDocsOverviewIsFresh(t *testing.T) {
+	ov := BuildOverview(golden(t))
+	if ov == nil {
+		t.Fatal("no environment in testdata")
+	}
+	checkFresh(t, filepath.Join(cdktest.RepoRoot(), "docs", OverviewFile), ov.DOT())
 }

@@ -1,7 +1,9 @@
 // Command inventory writes the resource inventory of a synthesized cloud
-// assembly as Markdown (FR-10.3): per stack, its outputs, IAM roles,
-// secrets (names and references, never values) and every resource with its
-// type, construct path and deletion policy.
+// assembly as Markdown (FR-10.3): per stack, its parameters, rules, outputs
+// (and which stacks read them), references to other stacks' outputs, IAM
+// roles, secrets (names and references, never values), custom resources
+// with the functions that carry them out, and every resource with its type,
+// construct path and deletion policy.
 //
 //	inventory [-assembly cdk.out] [-o docs/inventory.md]
 //
@@ -14,7 +16,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -70,20 +74,27 @@ func Write(w io.Writer, asm *assembly.Assembly) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Generated from the synthesized templates by `scripts/docs.sh` (`go run ./cmd/inventory -assembly testdata -o docs/inventory.md`): do not edit by hand. `go test ./cmd/inventory/` fails when this file differs from a fresh render of `testdata/*.template.json`.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "References are shown as `${LogicalId}` or `${LogicalId.Attribute}`: CloudFormation resolves them at deploy time (`aws cloudformation describe-stack-resources --stack-name STACK` lists the physical names). Secret values never appear here; read them with `aws secretsmanager get-secret-value` when you must.")
+	fmt.Fprintln(w, "References are shown as `${LogicalId}` or `${LogicalId.Attribute}`, and outputs of other stacks as `${Stack[region]:Output}` (Fn::GetStackOutput, which reads across regions): CloudFormation resolves them at deploy time (`aws cloudformation describe-stack-resources --stack-name STACK` lists the physical names). Secret values never appear here; read them with `aws secretsmanager get-secret-value` when you must.")
 	fmt.Fprintln(w)
 	for _, s := range asm.Stacks {
 		fmt.Fprintf(w, "- [%s](#%s)\n", s.Name, strings.ToLower(s.Name))
 	}
 	for _, s := range asm.Stacks {
-		writeStack(w, s)
+		writeStack(w, asm, s)
 	}
 }
 
-func writeStack(w io.Writer, s *assembly.Stack) {
+func writeStack(w io.Writer, asm *assembly.Assembly, s *assembly.Stack) {
 	fmt.Fprintf(w, "\n## %s\n\n", s.Name)
 	if d := s.Template.Description; d != "" {
 		fmt.Fprintf(w, "%s\n\n", d)
+	}
+	if len(s.Template.Transform) > 0 {
+		var ts []string
+		for _, t := range s.Template.Transform {
+			ts = append(ts, code(t))
+		}
+		fmt.Fprintf(w, "Transforms: %s.\n\n", strings.Join(ts, ", "))
 	}
 	counts := map[string]int{}
 	for _, r := range s.Template.Resources {
@@ -95,21 +106,28 @@ func writeStack(w io.Writer, s *assembly.Stack) {
 	}
 	fmt.Fprintf(w, "%d resources: %s.\n", len(s.Template.Resources), strings.Join(parts, ", "))
 
+	writeParameters(w, s)
+	writeRules(w, s)
+
 	fmt.Fprintf(w, "\n### Outputs (%s)\n\n", s.Name)
 	if len(s.Template.Outputs) == 0 {
 		fmt.Fprintln(w, "None.")
 	} else {
-		fmt.Fprintln(w, "| Output | Description | Value | Export |")
+		fmt.Fprintln(w, "| Output | Description | Value | Export / read by |")
 		fmt.Fprintln(w, "|---|---|---|---|")
 		for _, n := range s.OutputNames() {
 			o := s.Template.Outputs[n]
-			export := ""
+			var export []string
 			if o.Export != nil {
-				export = code(assembly.Render(o.Export["Name"]))
+				export = append(export, "export "+code(assembly.Render(o.Export["Name"])))
 			}
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", n, cell(o.Description), cell(code(assembly.Render(o.Value))), cell(export))
+			for _, ref := range asm.ReadersOf(s, n) {
+				export = append(export, fmt.Sprintf("read by %s `%s`", ref.From.Name, ref.Resource))
+			}
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", n, cell(o.Description), cell(code(assembly.Render(o.Value))), cell(strings.Join(export, ", ")))
 		}
 	}
+	writeCrossStack(w, asm, s)
 
 	fmt.Fprintf(w, "\n### IAM roles (%s)\n\n", s.Name)
 	roles := s.OfType("AWS::IAM::Role")
@@ -134,8 +152,8 @@ func writeStack(w io.Writer, s *assembly.Stack) {
 	if len(secrets) == 0 {
 		fmt.Fprintln(w, "None in this stack.")
 	} else {
-		fmt.Fprintln(w, "| Secret | Name | Description | Encryption key | Rotation |")
-		fmt.Fprintln(w, "|---|---|---|---|---|")
+		fmt.Fprintln(w, "| Secret | Name | Description | Encryption key | Attached to | Rotation |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|")
 		for _, r := range secrets {
 			name := assembly.Render(r.Prop("Name"))
 			if name == "" {
@@ -147,7 +165,7 @@ func writeStack(w io.Writer, s *assembly.Stack) {
 			if key == "" {
 				key = "aws/secretsmanager"
 			}
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", r.LogicalID, cell(name), cell(r.String("Description")), cell(key), cell(rotation(s, r)))
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s |\n", r.LogicalID, cell(name), cell(assembly.Render(r.Prop("Description"))), cell(key), cell(attachedTo(s, r)), cell(rotation(s, r)))
 		}
 	}
 	for _, db := range s.OfType("AWS::RDS::DBInstance") {
@@ -158,6 +176,8 @@ func writeStack(w io.Writer, s *assembly.Stack) {
 	if refs := externalSecrets(s); len(refs) > 0 {
 		fmt.Fprintf(w, "\nSecrets the stack refers to but does not create: %s.\n", strings.Join(refs, ", "))
 	}
+
+	writeCustomResources(w, s)
 
 	fmt.Fprintf(w, "\n### All resources (%s)\n\n", s.Name)
 	fmt.Fprintln(w, "| Logical ID | Type | Construct path | On delete |")
@@ -196,8 +216,17 @@ func trustedBy(r *assembly.Resource) string {
 // policiesOf lists managed policies and the policy resources attached to a role.
 func policiesOf(s *assembly.Stack, role *assembly.Resource) string {
 	var out []string
+	seen := map[string]bool{}
 	if arns, ok := role.Prop("ManagedPolicyArns").([]any); ok {
 		for _, a := range arns {
+			// A managed policy of the stack, by reference: its logical ID.
+			if refs := assembly.Refs(a); len(refs) == 1 && refs[0].Attribute == "" && s.Template.Resources[refs[0].Target] != nil {
+				if !seen[refs[0].Target] {
+					seen[refs[0].Target] = true
+					out = append(out, "`"+refs[0].Target+"`")
+				}
+				continue
+			}
 			out = append(out, code(assembly.Render(a)))
 		}
 	}
@@ -209,7 +238,8 @@ func policiesOf(s *assembly.Stack, role *assembly.Resource) string {
 	}
 	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
 		for _, p := range s.OfType(typ) {
-			if assembly.RefersTo(p.Prop("Roles"), role.LogicalID) {
+			if assembly.RefersTo(p.Prop("Roles"), role.LogicalID) && !seen[p.LogicalID] {
+				seen[p.LogicalID] = true
 				out = append(out, "`"+p.LogicalID+"`")
 			}
 		}
@@ -217,14 +247,183 @@ func policiesOf(s *assembly.Stack, role *assembly.Resource) string {
 	return strings.Join(out, ", ")
 }
 
+// attachments returns the secret target attachments of a secret (which
+// add the host and port of a database to it; rotation schedules name the
+// attachment rather than the secret).
+func attachments(s *assembly.Stack, secret *assembly.Resource) []*assembly.Resource {
+	var out []*assembly.Resource
+	for _, a := range s.OfType("AWS::SecretsManager::SecretTargetAttachment") {
+		if assembly.RefersTo(a.Prop("SecretId"), secret.LogicalID) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func attachedTo(s *assembly.Stack, secret *assembly.Resource) string {
+	var out []string
+	for _, a := range attachments(s, secret) {
+		t := code(assembly.Render(a.Prop("TargetId")))
+		if typ := a.String("TargetType"); typ != "" {
+			t += " (" + assembly.ShortType(typ) + ")"
+		}
+		out = append(out, t+" by `"+a.LogicalID+"`")
+	}
+	return strings.Join(out, ", ")
+}
+
 func rotation(s *assembly.Stack, secret *assembly.Resource) string {
+	ids := []string{secret.LogicalID}
+	for _, a := range attachments(s, secret) {
+		ids = append(ids, a.LogicalID)
+	}
 	for _, rs := range s.OfType("AWS::SecretsManager::RotationSchedule") {
-		if assembly.RefersTo(rs.Prop("SecretId"), secret.LogicalID) {
-			rule := assembly.Render(rs.Prop("RotationRules"))
-			return "yes: " + code(rule)
+		for _, id := range ids {
+			if !assembly.RefersTo(rs.Prop("SecretId"), id) {
+				continue
+			}
+			out := "yes: " + code(assembly.Render(rs.Prop("RotationRules")))
+			if t := rs.String("HostedRotationLambda.RotationType"); t != "" {
+				out += ", hosted rotation " + code(t)
+			} else if fn := assembly.Render(rs.Prop("RotationLambdaARN")); fn != "" {
+				out += ", by " + code(fn)
+			}
+			return out
 		}
 	}
 	return "no"
+}
+
+func writeParameters(w io.Writer, s *assembly.Stack) {
+	fmt.Fprintf(w, "\n### Parameters (%s)\n\n", s.Name)
+	if len(s.Template.Parameters) == 0 {
+		fmt.Fprintln(w, "None.")
+		return
+	}
+	fmt.Fprintln(w, "| Parameter | Type | Default | Description |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, n := range s.ParameterNames() {
+		p := s.Template.Parameters[n]
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", n, cell(code(p.Type)), cell(code(assembly.Render(p.Default))), cell(p.Description))
+	}
+}
+
+// writeRules lists the template's rules; an assertion that is false
+// whatever the parameters makes CloudFormation refuse the template.
+func writeRules(w io.Writer, s *assembly.Stack) {
+	fmt.Fprintf(w, "\n### Rules (%s)\n\n", s.Name)
+	if len(s.Template.Rules) == 0 {
+		fmt.Fprintln(w, "None.")
+		return
+	}
+	fmt.Fprintln(w, "| Rule | Assertion | Result | Description |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	var refused []string
+	for _, n := range s.RuleNames() {
+		r := s.Template.Rules[n]
+		applies, appliesKnown := true, true
+		if r.RuleCondition != nil {
+			applies, appliesKnown = assembly.EvalCondition(r.RuleCondition)
+		}
+		for _, a := range r.Assertions {
+			result := "checked at deploy time"
+			if ok, known := assembly.EvalCondition(a.Assert); known && appliesKnown {
+				switch {
+				case !applies:
+					result = "never applies"
+				case ok:
+					result = "always holds"
+				default:
+					result = "**always fails**"
+					refused = append(refused, "`"+n+"`")
+				}
+			}
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", n, cell(code(assembly.Render(a.Assert))), result, cell(a.AssertDescription))
+		}
+	}
+	if len(refused) > 0 {
+		fmt.Fprintf(w, "\nCloudFormation refuses to create or update the stack from this template (rule %s): it documents what was synthesized, not what may be deployed.\n", strings.Join(refused, ", "))
+	}
+}
+
+// writeCrossStack lists what the stack reads from other stacks' outputs.
+func writeCrossStack(w io.Writer, asm *assembly.Assembly, s *assembly.Stack) {
+	type row struct {
+		id  string
+		ref assembly.StackOutputRef
+	}
+	var rows []row
+	for _, id := range s.IDs() {
+		for _, ref := range s.StackOutputReferences(id) {
+			rows = append(rows, row{id, ref})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nOutputs of other stacks this stack reads:\n\n")
+	fmt.Fprintln(w, "| Resource | Property | Output | Region | Resolves to |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, r := range rows {
+		region := r.ref.Region
+		if region == "" {
+			region = "(same)"
+		}
+		to := "(stack not in this assembly)"
+		if other, _, targets := asm.ResolveOutput(r.ref); other != nil {
+			var ts []string
+			for _, t := range targets {
+				ts = append(ts, fmt.Sprintf("[%s](#%s) `%s` (%s)", other.Name, strings.ToLower(other.Name), t.LogicalID, assembly.ShortType(t.Type)))
+			}
+			if len(ts) == 0 {
+				ts = append(ts, "a literal of "+other.Name)
+			}
+			to = strings.Join(ts, ", ")
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", r.id, r.ref.Property, cell(code(r.ref.String())), region, cell(to))
+	}
+}
+
+// writeCustomResources lists the custom resources and the function that
+// carries each out (its ServiceToken).
+func writeCustomResources(w io.Writer, s *assembly.Stack) {
+	var custom []*assembly.Resource
+	for _, r := range s.Resources() {
+		if strings.HasPrefix(r.Type, "Custom::") || r.Type == "AWS::CloudFormation::CustomResource" {
+			custom = append(custom, r)
+		}
+	}
+	if len(custom) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n### Custom resources (%s)\n\n", s.Name)
+	fmt.Fprintln(w, "Carried out at deploy time by the function of their service token, on the resources their properties name.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Custom resource | Type | Construct path | Function | Acts on | On delete |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, r := range custom {
+		props := map[string][]string{}
+		for _, ref := range s.References(r.LogicalID) {
+			if ref.Property != "ServiceToken" && !slices.Contains(props[ref.Target], ref.Property) {
+				props[ref.Target] = append(props[ref.Target], ref.Property)
+			}
+		}
+		var on []string
+		for _, id := range slices.Sorted(maps.Keys(props)) {
+			on = append(on, fmt.Sprintf("`%s` (%s)", id, strings.Join(props[id], ", ")))
+		}
+		fn := code(assembly.Render(r.Prop("ServiceToken")))
+		for _, ref := range assembly.Refs(r.Prop("ServiceToken")) {
+			if t := s.Template.Resources[ref.Target]; t != nil {
+				fn = fmt.Sprintf("`%s` (%s)", t.LogicalID, assembly.ShortType(t.Type))
+			}
+		}
+		del := r.DeletionPolicy
+		if del == "" {
+			del = "Delete"
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s |\n", r.LogicalID, r.Type, cell(code(path(r))), cell(fn), cell(strings.Join(on, ", ")), del)
+	}
 }
 
 // externalSecrets lists secret names or ARNs the templates read but do not

@@ -45,11 +45,6 @@ const (
 // environment environment assume, medbookings-github-deploy-<environment>.
 func DeployRoleName(environment string) string { return DeployRoleNamePrefix + environment }
 
-// InstanceIdentifier is the RDS instance identifier of an environment's
-// database; it must stay equal to the fixed identifier constructs/database
-// gives the instance (medbookings-<environment>).
-func InstanceIdentifier(environment string) string { return "medbookings-" + environment }
-
 // PullRequestSubject is the sub claim of a pull_request job that does not
 // name a GitHub environment (the only claim the diff role trusts).
 func PullRequestSubject(repository string) string { return "repo:" + repository + ":pull_request" }
@@ -83,10 +78,25 @@ func EnvironmentTitle(environment string) string {
 	return b.String()
 }
 
+// Target is one environment the workflows deploy.
+type Target struct {
+	// Environment is the GitHub environment (and MedBookings environment)
+	// whose jobs alone may assume the target's deploy role.
+	Environment string
+	// InstanceIdentifier is the environment's RDS instance (pre-deploy snapshots).
+	InstanceIdentifier string
+}
+
 // Props are what the delivery construct is built from.
 type Props struct {
-	// Config is medbookings.delivery.
-	Config Config
+	// Repository is the GitHub repository, owner/name, whose workflows may
+	// assume the roles.
+	Repository string
+	// Targets get one deploy role each, in this order.
+	Targets []Target
+	// OIDCProviderARN is "" to create the account's GitHub OIDC provider,
+	// or the ARN of the one the account already has.
+	OIDCProviderARN string
 	// StackNames are the stacks the workflows diff and whose outputs they
 	// read (the environment stacks and the delivery stack itself).
 	StackNames []string
@@ -110,7 +120,7 @@ type Delivery struct {
 	// DiffRole may only read: assume the CDK lookup role and read the stacks.
 	DiffRole   awsiam.IRole
 	DiffPolicy awsiam.IManagedPolicy
-	// DeployRoles, one per Config.DeployEnvironments entry and in its order,
+	// DeployRoles, one per Props.Targets entry and in its order,
 	// may only deploy: assume the CDK bootstrap roles, read the stacks'
 	// outputs and take the pre-deploy snapshot of their own environment's
 	// instance.
@@ -121,16 +131,16 @@ type Delivery struct {
 // existing one), the diff role and one deploy role per deploy environment in
 // scope.
 func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery {
-	c := props.Config
-	if len(props.StackNames) == 0 {
-		panic("delivery: Props.StackNames is empty")
+	c := props
+	if len(props.StackNames) == 0 || len(props.Targets) == 0 || props.Repository == "" {
+		panic("delivery: Props.Repository, Targets and StackNames are required")
 	}
 	this := constructs.NewConstruct(scope, id)
 	stack := awscdk.Stack_Of(this)
 	partition, account, region := *stack.Partition(), *stack.Account(), *stack.Region()
 
 	d := &Delivery{}
-	if c.OidcProviderArn == "" {
+	if c.OIDCProviderARN == "" {
 		p := awsiam.NewOidcProviderNative(this, jsii.String("GitHubOidcProvider"), &awsiam.OidcProviderNativeProps{
 			Url:       jsii.String("https://" + OidcHost),
 			ClientIds: jsii.Strings(Audience),
@@ -139,7 +149,7 @@ func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery
 		})
 		d.Provider, d.ProviderArn = p, p.OidcProviderArn()
 	} else {
-		d.ProviderArn = jsii.String(c.OidcProviderArn)
+		d.ProviderArn = jsii.String(c.OIDCProviderARN)
 	}
 
 	trust := func(subjects []string) awsiam.IPrincipal {
@@ -196,18 +206,19 @@ func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery
 	// environment (and its approval and branch rules) cannot take the role
 	// of another. Both still reach the same CDK bootstrap deploy role, which
 	// can deploy any stack of the account (docs/runbook.md, security).
-	for _, e := range c.DeployEnvironments {
+	for _, t := range c.Targets {
+		e := t.Environment
 		title := EnvironmentTitle(e)
 		role := awsiam.NewRole(this, jsii.String("DeployRole"+title), &awsiam.RoleProps{
 			RoleName: jsii.String(DeployRoleName(e)),
 			Description: jsii.String("GitHub Actions, environment " + e + " of " + c.Repository +
-				": cdk deploy and the pre-deploy snapshot of " + InstanceIdentifier(e)),
+				": cdk deploy and the pre-deploy snapshot of " + t.InstanceIdentifier),
 			AssumedBy:          trust([]string{EnvironmentSubject(c.Repository, e)}),
 			MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(DeployMaxSessionHours)),
 		})
 		policy := awsiam.NewManagedPolicy(this, jsii.String("DeployPolicy"+title), &awsiam.ManagedPolicyProps{
 			Description: jsii.String("cdk deploy of the MedBookings stacks through the CDK bootstrap roles, and the pre-deploy " +
-				"snapshot of " + InstanceIdentifier(e)),
+				"snapshot of " + t.InstanceIdentifier),
 			Roles: &[]awsiam.IRole{role},
 			Statements: &[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -225,7 +236,7 @@ func NewDelivery(scope constructs.Construct, id *string, props *Props) *Delivery
 					Sid:     jsii.String("SnapshotInstance"),
 					Actions: jsii.Strings("rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"),
 					Resources: jsii.Strings(fmt.Sprintf("arn:%s:rds:%s:%s:db:%s",
-						partition, region, account, InstanceIdentifier(e))),
+						partition, region, account, t.InstanceIdentifier)),
 				}),
 				// The snapshot is named after the commit it precedes.
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -1,6 +1,12 @@
 package delivery_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -12,89 +18,171 @@ import (
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/delivery"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
-	"github.com/sheigoldberg/medbookings/infrastructure/internal/config"
-	"github.com/sheigoldberg/medbookings/infrastructure/stacks"
 )
 
 const (
-	account     = "123456789012"
 	repo        = "sheigoldberg/medbookings"
-	existingArn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+	existingARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 )
 
-var envStacks = []string{"MedBookingsInfraStack-Staging", "MedBookingsInfraStack-Production"}
+// stackNames are what the workflows diff and read: the environment stacks
+// and the delivery stack itself.
+var stackNames = []string{"MedBookingsInfraStack-Staging", "MedBookingsInfraStack-Production", "MedBookingsDelivery"}
 
-func testConfig() delivery.Config {
-	return delivery.Config{Repository: repo, DeployEnvironments: []string{"staging", "production"}}
+// targets are three GitHub environments; the instance identifiers are not
+// derived from the environment names, so that the tests show they come from
+// the props.
+var targets = []delivery.Target{
+	{Environment: "staging", InstanceIdentifier: "medbookings-staging"},
+	{Environment: "production", InstanceIdentifier: "mb-production-2026"},
+	{Environment: "pre-prod", InstanceIdentifier: "medbookings-pre-prod"},
 }
 
-// fixture is one app with the delivery stack pinned to an account (so that
-// every ARN is a plain string the tests can compare) and a stack whose
-// delivery construct imports an existing OIDC provider; both under the
-// compliance packs.
-type fixture struct {
-	pinned, imported assertions.Template
-	findings         []compliance.Finding
+// testProps are the props of the construct that creates the provider.
+func testProps() *delivery.Props {
+	return &delivery.Props{Repository: repo, Targets: targets, StackNames: stackNames}
 }
+
+// synthesized is one bare stack holding the delivery construct, synthesized
+// once under the compliance packs.
+type synthesized struct {
+	name     string
+	stack    awscdk.Stack
+	d        *delivery.Delivery
+	tpl      assertions.Template
+	json     map[string]any
+	findings []compliance.Finding
+}
+
+// synth builds the delivery construct from props in a new bare stack (an
+// account-agnostic eu-west-1 stack of a fresh app) under the compliance
+// packs, and synthesizes it.
+func synth(t testing.TB, name string, props *delivery.Props, opts cdktest.AppOptions) *synthesized {
+	t.Helper()
+	s := &synthesized{name: name}
+	app := cdktest.NewApp(t, opts)
+	cdktest.Must(t, func() {
+		s.stack = awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(cdktest.Region)}})
+		s.d = delivery.NewDelivery(s.stack, jsii.String("Delivery"), props)
+		compliance.AddPacks(app)
+		asm := app.Synth(nil)
+		s.findings = compliance.Findings(asm)
+		raw, err := os.ReadFile(*asm.GetStackArtifact(s.stack.ArtifactId()).TemplateFullPath())
+		if err != nil {
+			panic(err)
+		}
+		if err := json.Unmarshal(raw, &s.json); err != nil {
+			panic(err)
+		}
+		s.tpl = assertions.Template_FromJSON(&s.json, nil)
+	})
+	return s
+}
+
+// fixture is the construct creating the account's OIDC provider, and the
+// construct given an existing provider's ARN.
+type fixture struct{ created, imported *synthesized }
 
 var (
 	fixOnce sync.Once
 	fix     *fixture
 )
 
+// getFixture builds the fixture on first use; a failure fails every test
+// that needs it.
 func getFixture(t *testing.T) *fixture {
 	t.Helper()
 	fixOnce.Do(func() {
-		shared := loadShared(t)
-		shared.Account = account
-		app := cdktest.NewApp(t, cdktest.AppOptions{})
-		f := &fixture{}
-		var ds *stacks.DeliveryStack
-		var imp awscdk.Stack
-		cdktest.Must(t, func() {
-			ds = stacks.NewDeliveryStack(app, stacks.DeliveryStackProps{
-				Shared: shared, Delivery: testConfig(), EnvironmentStackNames: envStacks,
-			})
-			imp = awscdk.NewStack(app, jsii.String("TestImported"), &awscdk.StackProps{
-				Env: &awscdk.Environment{Region: jsii.String("eu-west-1"), Account: jsii.String(account)},
-			})
-			c := testConfig()
-			c.OidcProviderArn = existingArn
-			delivery.NewDelivery(imp, jsii.String("Delivery"), &delivery.Props{Config: c, StackNames: envStacks})
-			compliance.AddPacks(app)
-			f.findings = compliance.Findings(app.Synth(nil))
-		})
-		f.pinned, f.imported = cdktest.Template(t, ds.Stack), cdktest.Template(t, imp)
-		fix = f
+		imported := testProps()
+		imported.OIDCProviderARN = existingARN
+		imported.Targets = targets[:1]
+		fix = &fixture{
+			created:  synth(t, "Created", testProps(), cdktest.AppOptions{}),
+			imported: synth(t, "Imported", imported, cdktest.AppOptions{}),
+		}
 	})
 	if fix == nil {
-		t.Fatal("the shared fixture failed to build (see the first failing test)")
+		t.Fatal("the fixture failed to build (see the first test that used it)")
 	}
 	return fix
 }
 
-// loadShared decodes and checks only medbookings.shared of cdk.json: the
-// delivery stack needs nothing of the environments' settings.
-func loadShared(t *testing.T) stacks.Shared {
+// id is the logical ID of the resource at construct path (below the stack).
+func (s *synthesized) id(t *testing.T, path string) string {
 	t.Helper()
-	tree, _ := cdktest.Context(t)[stacks.ContextKey].(map[string]any)
-	var sh stacks.Shared
-	var ps config.Problems
-	config.Decode(tree["shared"], &sh, stacks.ContextKey+".shared", &ps)
-	if err := ps.Err(); err != nil {
-		t.Fatal(err)
+	want := s.name + "/" + path
+	for id, r := range s.json["Resources"].(map[string]any) {
+		md, _ := r.(map[string]any)["Metadata"].(map[string]any)
+		if md["aws:cdk:path"] == want {
+			return id
+		}
 	}
-	if sh.Region != "eu-west-1" {
-		t.Fatalf("medbookings.shared.region is %q; the delivery stack belongs in eu-west-1", sh.Region)
-	}
-	return sh
+	t.Fatalf("%s: no resource at %s", s.name, want)
+	return ""
 }
 
-func trust(federated any, subjects ...string) map[string]any {
-	subs := make([]any, len(subjects))
-	for i, s := range subjects {
-		subs[i] = s
+// resource is the resource at construct path.
+func (s *synthesized) resource(t *testing.T, path string) map[string]any {
+	t.Helper()
+	return s.json["Resources"].(map[string]any)[s.id(t, path)].(map[string]any)
+}
+
+// count is the number of resources of type typ.
+func (s *synthesized) count(typ string) int {
+	n := 0
+	for _, r := range s.json["Resources"].(map[string]any) {
+		if r.(map[string]any)["Type"] == typ {
+			n++
+		}
 	}
+	return n
+}
+
+// props are a resource's properties.
+func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
+
+// toJSON is v as compact JSON, for messages.
+func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// flatten writes every {"Fn::Join": [sep, parts]} of v as one string, with
+// ${Ref} and ${Resource.Attribute} for references, so that whole policy
+// documents can be compared to readable literals.
+func flatten(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 1 {
+			if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+				var parts []string
+				for _, p := range j[1].([]any) {
+					parts = append(parts, fmt.Sprint(flatten(p)))
+				}
+				return strings.Join(parts, j[0].(string))
+			}
+			if r, ok := x["Ref"].(string); ok {
+				return "${" + r + "}"
+			}
+			if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) == 2 {
+				return "${" + g[0].(string) + "." + g[1].(string) + "}"
+			}
+		}
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = flatten(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = flatten(e)
+		}
+		return out
+	}
+	return v
+}
+
+// trust is the trust policy of a role assumed with a GitHub token of one
+// sub claim, through the provider federated.
+func trust(federated any, subject string) map[string]any {
 	return map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []any{map[string]any{
@@ -103,334 +191,282 @@ func trust(federated any, subjects ...string) map[string]any {
 			"Principal": map[string]any{"Federated": federated},
 			"Condition": map[string]any{"StringEquals": map[string]any{
 				"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-				"token.actions.githubusercontent.com:sub": subs,
+				"token.actions.githubusercontent.com:sub": []any{subject},
 			}},
 		}},
 	}
 }
 
-const (
-	providerID = "DeliveryGitHubOidcProvider3CF3B2BC"
-	diffRoleID = "DeliveryDiffRole77CD812D"
-	diffPolID  = "DeliveryDiffPolicy25DA307F"
-)
-
-// The deploy roles have fixed names: a new logical ID fails the deploy
-// (the new role is created before the old one is deleted).
-var (
-	deployRoleID = map[string]string{"staging": "DeliveryDeployRoleStaging1D464D85", "production": "DeliveryDeployRoleProductionFF20BEAD"}
-	deployPolID  = map[string]string{"staging": "DeliveryDeployPolicyStaging68404243", "production": "DeliveryDeployPolicyProduction7522B5AB"}
-)
-
-// GIVEN the delivery stack WHEN synthesized THEN each role trusts exactly
-// the GitHub OIDC provider, the audience sts.amazonaws.com and one sub
-// claim: pull requests for the diff role, its own GitHub environment for
-// each deploy role (a staging job cannot take the production role).
+// GIVEN the construct WHEN synthesized THEN each role trusts exactly the
+// GitHub OIDC provider, the audience sts.amazonaws.com and one sub claim:
+// pull requests for the diff role, its own GitHub environment for each
+// deploy role (a staging job cannot take the production role); the roles
+// have their fixed names, and a deploy session may last 2 hours.
 func TestTrustPolicies(t *testing.T) {
 	f := getFixture(t)
-	ref := map[string]any{"Ref": providerID}
-	for _, tc := range []struct {
-		name, id, roleName string
-		doc                map[string]any
-		maxSession         any
+	s := f.created
+	provider := "${" + s.id(t, "Delivery/GitHubOidcProvider/Resource") + "}"
+	cases := []struct {
+		name, path, roleName string
+		doc                  map[string]any
+		maxSession           any
 	}{
-		{"diff", diffRoleID, "medbookings-github-diff", trust(ref, "repo:sheigoldberg/medbookings:pull_request"), nil},
-		{"deploy staging", deployRoleID["staging"], "medbookings-github-deploy-staging",
-			trust(ref, "repo:sheigoldberg/medbookings:environment:staging"), float64(7200)},
-		{"deploy production", deployRoleID["production"], "medbookings-github-deploy-production",
-			trust(ref, "repo:sheigoldberg/medbookings:environment:production"), float64(7200)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			roles := cdktest.JSON(t, f.pinned)["Resources"].(map[string]any)
-			role, ok := roles[tc.id].(map[string]any)
-			if !ok {
-				t.Fatalf("no resource %s (logical ID changed? the role has a fixed name, so a new logical ID fails the deploy)", tc.id)
+		{"diff", "Delivery/DiffRole/Resource", "medbookings-github-diff", trust(provider, "repo:sheigoldberg/medbookings:pull_request"), nil},
+	}
+	for _, e := range []struct{ env, title string }{{"staging", "Staging"}, {"production", "Production"}, {"pre-prod", "PreProd"}} {
+		cases = append(cases, struct {
+			name, path, roleName string
+			doc                  map[string]any
+			maxSession           any
+		}{"deploy " + e.env, "Delivery/DeployRole" + e.title + "/Resource", "medbookings-github-deploy-" + e.env,
+			trust(provider, "repo:sheigoldberg/medbookings:environment:"+e.env), 7200.0})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := props(s.resource(t, c.path))
+			if p["RoleName"] != c.roleName || p["MaxSessionDuration"] != c.maxSession {
+				t.Errorf("RoleName %v, MaxSessionDuration %v; want %s, %v", p["RoleName"], p["MaxSessionDuration"], c.roleName, c.maxSession)
 			}
-			props := role["Properties"].(map[string]any)
-			if props["RoleName"] != tc.roleName || props["MaxSessionDuration"] != tc.maxSession {
-				t.Errorf("RoleName %v, MaxSessionDuration %v; want %s, %v", props["RoleName"], props["MaxSessionDuration"], tc.roleName, tc.maxSession)
+			if got := flatten(p["AssumeRolePolicyDocument"]); !reflect.DeepEqual(got, c.doc) {
+				t.Errorf("trust policy\n got %s\nwant %s", toJSON(got), toJSON(c.doc))
 			}
-			cdktest.Check(t, "trust policy", func() {
-				f.pinned.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
-					"RoleName":                 tc.roleName,
-					"AssumeRolePolicyDocument": assertions.Match_ObjectEquals(&tc.doc),
-				})
-			})
 		})
 	}
-	cdktest.Check(t, "three roles only", func() { f.pinned.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(3)) })
+	if got := s.count("AWS::IAM::Role"); got != len(cases) {
+		t.Errorf("%d roles, want %d (diff and one per target)", got, len(cases))
+	}
+	var envs []string
+	for _, r := range s.d.DeployRoles {
+		envs = append(envs, r.Environment)
+		if r.Role == nil || r.Policy == nil {
+			t.Errorf("deploy role of %s: nil role or policy", r.Environment)
+		}
+	}
+	if got := strings.Join(envs, ","); got != "staging,production,pre-prod" {
+		t.Errorf("Delivery.DeployRoles are for %s, want the targets in order", got)
+	}
 }
 
 // GIVEN an account that already has the GitHub provider WHEN its ARN is
-// configured THEN no provider is created and the roles trust that ARN.
+// given THEN no provider is created and the roles trust that ARN.
 func TestImportedProvider(t *testing.T) {
 	f := getFixture(t)
-	cdktest.Check(t, "no provider", func() { f.imported.ResourceCountIs(jsii.String("AWS::IAM::OIDCProvider"), jsii.Number(0)) })
-	doc := trust(existingArn, "repo:sheigoldberg/medbookings:pull_request")
-	cdktest.Check(t, "trusts the existing provider", func() {
-		f.imported.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]any{
-			"RoleName": "medbookings-github-diff", "AssumeRolePolicyDocument": assertions.Match_ObjectEquals(&doc),
-		})
-	})
+	s := f.imported
+	if n := s.count("AWS::IAM::OIDCProvider"); n != 0 {
+		t.Errorf("%d providers created, want none", n)
+	}
+	if s.d.Provider != nil || s.d.ProviderArn == nil || *s.d.ProviderArn != existingARN {
+		t.Errorf("Provider %v, ProviderArn %v; want nil and %s", s.d.Provider, s.d.ProviderArn, existingARN)
+	}
+	for _, c := range []struct{ path, subject string }{
+		{"Delivery/DiffRole/Resource", "repo:sheigoldberg/medbookings:pull_request"},
+		{"Delivery/DeployRoleStaging/Resource", "repo:sheigoldberg/medbookings:environment:staging"},
+	} {
+		want := trust(existingARN, c.subject)
+		if got := props(s.resource(t, c.path))["AssumeRolePolicyDocument"]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s trusts\n %s\nwant %s", c.path, toJSON(got), toJSON(want))
+		}
+	}
 }
 
-func TestOidcProvider(t *testing.T) {
+// GIVEN no provider ARN WHEN synthesized THEN one GitHub OIDC provider is
+// created for the audience sts.amazonaws.com, without thumbprints (IAM
+// trusts GitHub's certificate through its own CA library).
+func TestOIDCProvider(t *testing.T) {
 	f := getFixture(t)
-	res := cdktest.JSON(t, f.pinned)["Resources"].(map[string]any)
-	p, ok := res[providerID].(map[string]any)
-	if !ok || p["Type"] != "AWS::IAM::OIDCProvider" {
-		t.Fatalf("no AWS::IAM::OIDCProvider %s", providerID)
-	}
+	s := f.created
 	want := map[string]any{
 		"Url":          "https://token.actions.githubusercontent.com",
 		"ClientIdList": []any{"sts.amazonaws.com"},
-		"Tags": []any{
-			map[string]any{"Key": "ManagedBy", "Value": "aws-cdk"},
-			map[string]any{"Key": "Project", "Value": "MedBookings"},
-		},
 	}
-	cdktest.Check(t, "provider", func() {
-		f.pinned.HasResourceProperties(jsii.String("AWS::IAM::OIDCProvider"), assertions.Match_ObjectEquals(&want))
-	})
-	cdktest.Check(t, "one provider", func() { f.pinned.ResourceCountIs(jsii.String("AWS::IAM::OIDCProvider"), jsii.Number(1)) })
+	r := s.resource(t, "Delivery/GitHubOidcProvider/Resource")
+	if r["Type"] != "AWS::IAM::OIDCProvider" || !reflect.DeepEqual(props(r), want) {
+		t.Errorf("provider %s\nwant an AWS::IAM::OIDCProvider with exactly %s", toJSON(r), toJSON(want))
+	}
+	if n := s.count("AWS::IAM::OIDCProvider"); n != 1 {
+		t.Errorf("%d providers, want 1", n)
+	}
+	if s.d.Provider == nil {
+		t.Error("Delivery.Provider is nil")
+	}
 }
 
-func arnRole(kind string) string {
-	return "arn:aws:iam::123456789012:role/cdk-hnb659fds-" + kind + "-role-123456789012-eu-west-1"
+// bootstrapRole is the ARN of a CDK bootstrap role of the stack's account
+// and region.
+func bootstrapRole(kind string) string {
+	return "arn:aws:iam::${AWS::AccountId}:role/cdk-hnb659fds-" + kind + "-role-${AWS::AccountId}-eu-west-1"
 }
 
-// GIVEN the delivery stack WHEN synthesized THEN the diff role may assume
-// only the CDK lookup role and read the stacks, and each deploy role may
+// GIVEN the construct WHEN synthesized THEN the diff role may assume only
+// the CDK lookup role and read the given stacks, and each deploy role may
 // assume only the bootstrap deploy, file-publishing and lookup roles, read
-// the stacks' outputs and snapshot only its own environment's instance
-// (medbookings-<env>, named exactly) into medbookings-<env>-predeploy-*;
-// nothing else (the documents are compared whole).
+// the stacks' outputs and snapshot only its own target's instance (named
+// exactly, from Target.InstanceIdentifier) into
+// medbookings-<env>-predeploy-*; nothing else (the documents are compared
+// whole), all in customer managed policies.
 func TestPermissionPolicies(t *testing.T) {
 	f := getFixture(t)
-	stackArns := []any{
-		"arn:aws:cloudformation:eu-west-1:123456789012:stack/MedBookingsDelivery/*",
-		"arn:aws:cloudformation:eu-west-1:123456789012:stack/MedBookingsInfraStack-Production/*",
-		"arn:aws:cloudformation:eu-west-1:123456789012:stack/MedBookingsInfraStack-Staging/*",
+	s := f.created
+	// One ARN per given stack (CDK sorts a statement's resources).
+	var stackARNs []any
+	for _, n := range slices.Sorted(slices.Values(stackNames)) {
+		stackARNs = append(stackARNs, "arn:aws:cloudformation:eu-west-1:${AWS::AccountId}:stack/"+n+"/*")
 	}
 	diff := map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []any{
-			map[string]any{"Sid": "AssumeCdkLookupRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": arnRole("lookup")},
+			map[string]any{"Sid": "AssumeCdkLookupRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": bootstrapRole("lookup")},
 			map[string]any{"Sid": "ReadMedBookingsStacks", "Effect": "Allow",
 				"Action":   []any{"cloudformation:DescribeStackResources", "cloudformation:DescribeStacks", "cloudformation:GetTemplate"},
-				"Resource": stackArns},
+				"Resource": stackARNs},
 			map[string]any{"Sid": "ListStacks", "Effect": "Allow", "Action": "cloudformation:ListStacks", "Resource": "*"},
 		},
 	}
-	deploy := func(env string) map[string]any {
+	deploy := func(env, instance string) map[string]any {
 		return map[string]any{
 			"Version": "2012-10-17",
 			"Statement": []any{
 				map[string]any{"Sid": "AssumeCdkBootstrapRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
-					"Resource": []any{arnRole("deploy"), arnRole("file-publishing"), arnRole("lookup")}},
-				map[string]any{"Sid": "ReadStackOutputs", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": stackArns},
+					"Resource": []any{bootstrapRole("deploy"), bootstrapRole("file-publishing"), bootstrapRole("lookup")}},
+				map[string]any{"Sid": "ReadStackOutputs", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": stackARNs},
 				map[string]any{"Sid": "SnapshotInstance", "Effect": "Allow",
 					"Action":   []any{"rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"},
-					"Resource": "arn:aws:rds:eu-west-1:123456789012:db:medbookings-" + env},
+					"Resource": "arn:aws:rds:eu-west-1:${AWS::AccountId}:db:" + instance},
 				map[string]any{"Sid": "PreDeploySnapshots", "Effect": "Allow",
 					"Action":   []any{"rds:AddTagsToResource", "rds:CreateDBSnapshot", "rds:DescribeDBSnapshots"},
-					"Resource": "arn:aws:rds:eu-west-1:123456789012:snapshot:medbookings-" + env + "-predeploy-*"},
+					"Resource": "arn:aws:rds:eu-west-1:${AWS::AccountId}:snapshot:medbookings-" + env + "-predeploy-*"},
 			},
 		}
 	}
-	for _, tc := range []struct {
-		name, id, role string
-		doc            map[string]any
-	}{
-		{"diff", diffPolID, diffRoleID, diff},
-		{"deploy staging", deployPolID["staging"], deployRoleID["staging"], deploy("staging")},
-		{"deploy production", deployPolID["production"], deployRoleID["production"], deploy("production")},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res := cdktest.JSON(t, f.pinned)["Resources"].(map[string]any)
-			if _, ok := res[tc.id]; !ok {
-				var ids []string
-				for id, r := range res {
-					if r.(map[string]any)["Type"] == "AWS::IAM::ManagedPolicy" {
-						ids = append(ids, id)
-					}
-				}
-				t.Fatalf("no managed policy %s (the managed policies are %v)", tc.id, ids)
+	cases := []struct {
+		name, policy, role string
+		doc                map[string]any
+	}{{"diff", "Delivery/DiffPolicy/Resource", "Delivery/DiffRole/Resource", diff}}
+	for _, tg := range targets {
+		title := delivery.EnvironmentTitle(tg.Environment)
+		cases = append(cases, struct {
+			name, policy, role string
+			doc                map[string]any
+		}{"deploy " + tg.Environment, "Delivery/DeployPolicy" + title + "/Resource", "Delivery/DeployRole" + title + "/Resource",
+			deploy(tg.Environment, tg.InstanceIdentifier)})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := props(s.resource(t, c.policy))
+			if got := flatten(p["PolicyDocument"]); !reflect.DeepEqual(got, c.doc) {
+				t.Errorf("policy document\n got %s\nwant %s", toJSON(got), toJSON(c.doc))
 			}
-			cdktest.Check(t, "policy document", func() {
-				f.pinned.HasResourceProperties(jsii.String("AWS::IAM::ManagedPolicy"), map[string]any{
-					"PolicyDocument": assertions.Match_ObjectEquals(&tc.doc),
-					"Roles":          []any{map[string]any{"Ref": tc.role}},
-				})
-			})
+			if want := []any{map[string]any{"Ref": s.id(t, c.role)}}; !reflect.DeepEqual(p["Roles"], want) {
+				t.Errorf("policy attached to %v, want %v", p["Roles"], want)
+			}
 		})
+	}
+	// The deploy role of a target names its instance in its description.
+	for _, tg := range targets {
+		desc, _ := props(s.resource(t, "Delivery/DeployRole"+delivery.EnvironmentTitle(tg.Environment)+"/Resource"))["Description"].(string)
+		if !strings.Contains(desc, tg.InstanceIdentifier) {
+			t.Errorf("deploy role of %s: description %q does not name %s", tg.Environment, desc, tg.InstanceIdentifier)
+		}
 	}
 	// Managed, not inline: the roles carry no policy of their own, and no
 	// AWS::IAM::Policy grants anything beside the documents above.
-	cdktest.Check(t, "no inline policies", func() { f.pinned.ResourceCountIs(jsii.String("AWS::IAM::Policy"), jsii.Number(0)) })
-	cdktest.Check(t, "three managed policies", func() {
-		f.pinned.ResourceCountIs(jsii.String("AWS::IAM::ManagedPolicy"), jsii.Number(3))
-	})
+	if n := s.count("AWS::IAM::Policy"); n != 0 {
+		t.Errorf("%d inline policies, want none", n)
+	}
+	if n := s.count("AWS::IAM::ManagedPolicy"); n != len(cases) {
+		t.Errorf("%d managed policies, want %d", n, len(cases))
+	}
 	cdktest.Check(t, "roles without inline or AWS managed policies", func() {
-		f.pinned.AllResourcesProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+		s.tpl.AllResourcesProperties(jsii.String("AWS::IAM::Role"), &map[string]any{
 			"Policies": assertions.Match_Absent(), "ManagedPolicyArns": assertions.Match_Absent(),
 		})
 	})
 }
 
-// GIVEN the delivery stack WHEN synthesized THEN it outputs the provider,
-// the diff role and one deploy role per environment, and nothing else.
-func TestOutputs(t *testing.T) {
-	f := getFixture(t)
-	want := map[string]any{
-		"GitHubOidcProviderArn": map[string]any{"Ref": providerID},
-		"DiffRoleArn":           map[string]any{"Fn::GetAtt": []any{diffRoleID, "Arn"}},
-	}
-	for _, env := range []string{"staging", "production"} {
-		want[stacks.DeployRoleOutputName(env)] = map[string]any{"Fn::GetAtt": []any{deployRoleID[env], "Arn"}}
-	}
-	if got := stacks.DeployRoleOutputName("staging") + " " + stacks.DeployRoleOutputName("production"); got != "DeployRoleStagingArn DeployRoleProductionArn" {
-		t.Errorf("deploy role outputs are %s (the README lists them)", got)
-	}
-	for name, value := range want {
-		cdktest.Check(t, "output "+name, func() {
-			f.pinned.HasOutput(jsii.String(name), map[string]any{"Value": value})
-		})
-	}
-	tpl := cdktest.JSON(t, f.pinned)
-	if got := len(tpl["Outputs"].(map[string]any)); got != len(want) {
-		t.Errorf("%d outputs, want %d", got, len(want))
-	}
-}
-
+// The names derived from an environment: construct and output title, role
+// name (within IAM's 64 characters), token subjects and snapshot prefix.
 func TestEnvironmentNames(t *testing.T) {
 	for env, want := range map[string][3]string{
-		"staging":  {"Staging", "medbookings-github-deploy-staging", "medbookings-staging"},
-		"pre-prod": {"PreProd", "medbookings-github-deploy-pre-prod", "medbookings-pre-prod"},
-		"qa.2_x":   {"Qa2X", "medbookings-github-deploy-qa.2_x", "medbookings-qa.2_x"},
+		"staging":  {"Staging", "medbookings-github-deploy-staging", "medbookings-staging-predeploy-"},
+		"pre-prod": {"PreProd", "medbookings-github-deploy-pre-prod", "medbookings-pre-prod-predeploy-"},
+		"qa.2_x":   {"Qa2X", "medbookings-github-deploy-qa.2_x", "medbookings-qa.2_x-predeploy-"},
 	} {
-		got := [3]string{delivery.EnvironmentTitle(env), delivery.DeployRoleName(env), delivery.InstanceIdentifier(env)}
+		got := [3]string{delivery.EnvironmentTitle(env), delivery.DeployRoleName(env), delivery.SnapshotPrefix(env)}
 		if got != want {
 			t.Errorf("%q: got %v, want %v", env, got, want)
 		}
 	}
+	if got := delivery.PullRequestSubject(repo); got != "repo:sheigoldberg/medbookings:pull_request" {
+		t.Errorf("PullRequestSubject = %s", got)
+	}
+	if got := delivery.EnvironmentSubject(repo, "staging"); got != "repo:sheigoldberg/medbookings:environment:staging" {
+		t.Errorf("EnvironmentSubject = %s", got)
+	}
+	if n := len(delivery.DeployRoleName(strings.Repeat("e", delivery.MaxEnvironmentLength))); n != 64 {
+		t.Errorf("the longest deploy role name has %d characters, want IAM's limit 64", n)
+	}
 }
 
+// GIVEN the construct in a bare app under the cdk-nag AwsSolutions and
+// HIPAA packs WHEN synthesized THEN nothing is reported, with or without
+// the provider.
 func TestNoComplianceFindings(t *testing.T) {
 	f := getFixture(t)
-	for _, x := range f.findings {
+	for _, s := range []*synthesized{f.created, f.imported} {
+		for _, x := range s.findings {
+			t.Errorf("%s: finding %s", s.name, x)
+		}
+	}
+}
+
+// GIVEN an account-agnostic stack WHEN the construct is synthesized with
+// CDK's CloudFormation validation and the compliance packs THEN nothing is
+// reported, and the ARNs take the account from AWS::AccountId.
+func TestStrictValidationAccountAgnostic(t *testing.T) {
+	s := synth(t, "Strict", testProps(), cdktest.AppOptions{Validation: true})
+	for _, x := range s.findings {
 		t.Errorf("finding: %s", x)
 	}
-}
-
-// GIVEN the real settings (account-agnostic stacks) WHEN the delivery stack
-// is synthesized with strict CloudFormation validation and the compliance
-// packs THEN nothing is reported, and the ARNs take the account from
-// AWS::AccountId.
-func TestStrictValidationAccountAgnostic(t *testing.T) {
-	shared := loadShared(t)
-	if shared.Account != "" {
-		t.Skip("cdk.json pins an account; the pinned fixture covers it")
-	}
-	app := cdktest.NewApp(t, cdktest.AppOptions{Validation: true})
-	var ds *stacks.DeliveryStack
-	cdktest.Must(t, func() {
-		ds = stacks.NewDeliveryStack(app, stacks.DeliveryStackProps{Shared: shared, Delivery: testConfig(), EnvironmentStackNames: envStacks})
-		compliance.AddPacks(app)
-		for _, x := range compliance.Findings(app.Synth(nil)) {
-			t.Errorf("finding: %s", x)
-		}
-	})
-	if got := *ds.StackName(); got != "MedBookingsDelivery" {
-		t.Errorf("stack name %q", got)
-	}
-	if got := *ds.Region(); got != "eu-west-1" {
-		t.Errorf("region %q", got)
-	}
-	lookup := map[string]any{"Fn::Join": []any{"", []any{
-		"arn:aws:iam::", map[string]any{"Ref": "AWS::AccountId"}, ":role/cdk-hnb659fds-lookup-role-",
-		map[string]any{"Ref": "AWS::AccountId"}, "-eu-west-1",
-	}}}
-	cdktest.Check(t, "lookup role ARN from AWS::AccountId", func() {
-		cdktest.Template(t, ds.Stack).HasResourceProperties(jsii.String("AWS::IAM::ManagedPolicy"), map[string]any{
-			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
-				map[string]any{"Sid": "AssumeCdkLookupRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": lookup},
-			})},
-		})
-	})
-	cdktest.Check(t, "termination protection", func() {
-		if !*ds.TerminationProtection() {
-			panic("the delivery stack must be termination protected")
-		}
-	})
-}
-
-func TestConfigValidate(t *testing.T) {
-	const key = "medbookings.delivery"
-	for _, tc := range []struct {
-		name     string
-		mutate   func(*delivery.Config)
-		problems []string // key: allowed-substring
-	}{
-		{"valid", func(*delivery.Config) {}, nil},
-		{"valid existing provider", func(c *delivery.Config) { c.OidcProviderArn = existingArn }, nil},
-		{"repository as URL", func(c *delivery.Config) { c.Repository = "https://github.com/sheigoldberg/medbookings" },
-			[]string{key + ".repository: got \"https://github.com/sheigoldberg/medbookings\"; allowed: a GitHub repository as owner/name"}},
-		{"no environments", func(c *delivery.Config) { c.DeployEnvironments = nil },
-			[]string{key + ".deployEnvironments: got null; allowed: a list of at least one GitHub environment name"}},
-		{"repeated and colon", func(c *delivery.Config) { c.DeployEnvironments = []string{"staging", "staging", "prod:x", "Staging"} },
-			[]string{
-				key + ".deployEnvironments[1]: got \"staging\"; allowed: an environment not already listed (it repeats deployEnvironments[0]",
-				key + ".deployEnvironments[2]: got \"prod:x\"; allowed: a GitHub environment name of 1-38 letters",
-				key + ".deployEnvironments[3]: got \"Staging\"; allowed: an environment not already listed (it repeats deployEnvironments[0]",
-			}},
-		{"too long for the role name", func(c *delivery.Config) {
-			c.DeployEnvironments = []string{strings.Repeat("a", 39), strings.Repeat("b", 38)}
-		},
-			[]string{key + ".deployEnvironments[0]: got \"" + strings.Repeat("a", 39) + "\"; allowed: a GitHub environment name of 1-38 letters"}},
-		{"provider of another host", func(c *delivery.Config) {
-			c.OidcProviderArn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
-		}, []string{key + ".oidcProviderArn: got \"arn:aws:iam::123456789012:oidc-provider/gitlab.com\"; allowed: \"\" (create the provider) or the ARN"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := testConfig()
-			tc.mutate(&c)
-			var ps config.Problems
-			c.Validate(key, &ps)
-			if len(ps) != len(tc.problems) {
-				t.Fatalf("got %d problems %v, want %d", len(ps), ps, len(tc.problems))
-			}
-			for i, want := range tc.problems {
-				if !strings.HasPrefix(ps[i].String(), want) {
-					t.Errorf("problem %d: %q\nwant prefix %q", i, ps[i].String(), want)
+	var lookup []string
+	for id, r := range s.json["Resources"].(map[string]any) {
+		doc, _ := props(r.(map[string]any))["PolicyDocument"].(map[string]any)
+		statements, _ := doc["Statement"].([]any)
+		for _, st := range statements {
+			if st := st.(map[string]any); st["Sid"] == "AssumeCdkLookupRole" {
+				lookup = append(lookup, id)
+				if got := flatten(st["Resource"]); got != bootstrapRole("lookup") {
+					t.Errorf("%s: lookup role %s, want %s", id, toJSON(st["Resource"]), bootstrapRole("lookup"))
 				}
 			}
-		})
+		}
+	}
+	sort.Strings(lookup)
+	if len(lookup) != 1 {
+		t.Errorf("AssumeCdkLookupRole statements: %v, want one (the diff policy)", lookup)
 	}
 }
 
-// The delivery block the lead adds to cdk.json decodes strictly and is valid.
-func TestCdkJSONDeliveryBlock(t *testing.T) {
-	tree, _ := cdktest.Context(t)["medbookings"].(map[string]any)
-	raw, ok := tree["delivery"]
-	if !ok {
-		t.Fatal("cdk.json has no medbookings.delivery block; add {\"repository\": \"sheigoldberg/medbookings\", " +
-			"\"deployEnvironments\": [\"staging\", \"production\"], \"oidcProviderArn\": \"\"}")
-	}
-	var c delivery.Config
-	var ps config.Problems
-	config.Decode(raw, &c, "medbookings.delivery", &ps)
-	c.Validate("medbookings.delivery", &ps)
-	if err := ps.Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []string{"staging", "production"} {
-		found := false
-		for _, d := range c.DeployEnvironments {
-			found = found || d == e
-		}
-		if !found {
-			t.Errorf("deployEnvironments %v lacks %q, which a deploy workflow uses", c.DeployEnvironments, e)
-		}
+// GIVEN props without a repository, targets or stack names WHEN the
+// construct is created THEN it panics and says what is required.
+func TestPropsAreChecked(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(*delivery.Props)
+	}{
+		{"no repository", func(p *delivery.Props) { p.Repository = "" }},
+		{"no targets", func(p *delivery.Props) { p.Targets = nil }},
+		{"no stack names", func(p *delivery.Props) { p.StackNames = nil }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := testProps()
+			c.change(p)
+			stack := cdktest.BareStack(t, "Checks")
+			defer func() {
+				if r := recover(); fmt.Sprint(r) != "delivery: Props.Repository, Targets and StackNames are required" {
+					t.Errorf("panic = %v, want the required props named", r)
+				}
+			}()
+			delivery.NewDelivery(stack, jsii.String("Delivery"), p)
+		})
 	}
 }

@@ -3,11 +3,11 @@ package monitoring
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -87,180 +87,90 @@ func (f *AlarmFactory) Add(s AlarmSpec) awscloudwatch.Alarm {
 	return a
 }
 
-func minutes(n int) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(float64(n))) }
-
 const gib = 1024 * 1024 * 1024
 
-// createAlarms creates the alarms of FR-6.2, the database alarms and the
-// health-check alarm.
+// exact converts a duration to another unit without CDK's default
+// whole-number check: a p95 threshold of 1.5 s is 1.5 seconds, not an error.
+var exact = &awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}
+
+// createAlarms creates the alarms of FR-6.2 on the server's function URL
+// metrics, the server's capacity, the jobs, the NAT, the database and the
+// health probe.
 func (m *Monitoring) createAlarms() {
-	cfg := m.props.Config
-	f := NewAlarmFactory(m, "MedBookings-"+m.title+"-", m.AlertTopic)
-	db := m.props.DatabaseInstance
+	p, t, x := m.props, m.props.Thresholds, m.metrics
+	f := NewAlarmFactory(m.Construct, "MedBookings-"+p.Title+"-", m.AlertTopic)
+	env := p.Environment
+	gt, ge, lt := awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD
+	logs := "the server's log group /aws/lambda/" + *p.Server.FunctionName()
 
-	// Error rate: 100 * 5xxErrors / Requests, 0 when there were no requests
-	// (no traffic is not an outage; the health check covers a dead site).
-	period := minutes(cfg.ErrorRatePeriodMinutes)
-	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression: jsii.String("IF(requests > 0, 100 * errors / requests, 0)"),
-		UsingMetrics: &map[string]awscloudwatch.IMetric{
-			"requests": m.amplifyMetric("Requests", "Sum", period),
-			"errors":   m.amplifyMetric("5xxErrors", "Sum", period),
-		},
-		Label:  jsii.String("5xx error rate (%)"),
-		Period: period,
-	})
-	f.Add(AlarmSpec{
-		ID: AlarmErrorRate,
-		Description: fmt.Sprintf("MedBookings %s: more than %g%% of requests failed with 5xx in %d minutes. "+
-			"Look at the Amplify app's server logs (CloudWatch log group /aws/amplify/<app id>) and Sentry for the failing route; "+
-			"if it began with a deployment, redeploy the previous job in the Amplify console; check the database alarms.",
-			m.props.EnvironmentName, cfg.ErrorRatePercent, cfg.ErrorRatePeriodMinutes),
-		Metric:            errorRate,
-		Threshold:         cfg.ErrorRatePercent,
-		Comparison:        awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods: 1,
-	})
-
-	f.Add(AlarmSpec{
-		ID: AlarmLatencyP95,
-		Description: fmt.Sprintf("MedBookings %s: p95 response time above %g s over %d minutes (2 periods in a row). "+
-			"Check the database CPU, connections and read/write latency on the dashboard, slow statements in the postgresql log, "+
-			"and a recent deployment; cold starts after a quiet period also raise the p95.",
-			m.props.EnvironmentName, cfg.LatencyP95Seconds, cfg.LatencyPeriodMinutes),
-		Metric:            m.amplifyMetric("Latency", "p95", minutes(cfg.LatencyPeriodMinutes)),
-		Threshold:         cfg.LatencyP95Seconds,
-		Comparison:        awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods: 2,
-	})
+	f.Add(AlarmSpec{ID: AlarmErrorRate, Metric: x.errorRate, Threshold: t.ErrorRatePercent, Comparison: gt, EvaluationPeriods: 1,
+		Description: fmt.Sprintf("MedBookings %s: more than %g%% of requests failed with 5xx in %g minutes. "+
+			"Look at %s and Sentry for the failing route; if it began with a deployment, roll back (docs/disaster-recovery.md); check the database alarms.",
+			env, t.ErrorRatePercent, *t.ErrorRatePeriod.ToMinutes(exact), logs)})
+	f.Add(AlarmSpec{ID: AlarmLatencyP95, Metric: x.latencyP95, Threshold: *t.LatencyP95.ToMilliseconds(exact), Comparison: gt, EvaluationPeriods: 2,
+		Description: fmt.Sprintf("MedBookings %s: p95 response time above %g s over %g minutes (2 periods in a row). "+
+			"Check the database CPU, connections and latency on the dashboard, slow statements in the postgresql log, and a recent deployment; "+
+			"cold starts after a quiet period also raise the p95.", env, *t.LatencyP95.ToSeconds(exact), *t.LatencyPeriod.ToMinutes(exact))})
+	f.Add(AlarmSpec{ID: AlarmServerThrottles, Metric: x.throttles, Threshold: 0, Comparison: gt, EvaluationPeriods: 1,
+		Description: fmt.Sprintf("MedBookings %s: the server refused requests because all %d instances of its reserved concurrency were busy "+
+			"(visitors saw 429/503). The reservation keeps the database's connections within limits: a larger instance class raises it "+
+			"(docs/operations.md, scaling).", env, p.ServerConcurrency)})
+	near := float64(int(float64(p.ServerConcurrency) * t.ConcurrencyPercent / 100))
+	f.Add(AlarmSpec{ID: AlarmServerConcurrency, Metric: x.concurrency, Threshold: near, Comparison: ge, EvaluationPeriods: 2,
+		Description: fmt.Sprintf("MedBookings %s: %g or more server instances busy at once for 10 minutes (%g%% of the reserved %d): "+
+			"traffic is close to what the database connections allow; throttling follows. Plan a larger instance class.",
+			env, near, t.ConcurrencyPercent, p.ServerConcurrency)})
+	f.Add(AlarmSpec{ID: AlarmCronJobs, Metric: x.cronErrors, Threshold: 1, Comparison: ge, EvaluationPeriods: 1,
+		Description: fmt.Sprintf("MedBookings %s: a scheduled job (%s) failed after its retries. The log group of %s has each call's route and HTTP "+
+			"status; a 401 means CRON_SECRET differs between the cron secret and the server, a 5xx is the app's own error (see the server's log).",
+			env, strings.Join(p.JobPaths, ", "), *p.Cron.FunctionName())})
+	natMetric, natWhat := awscloudwatch.IMetric(nil), ""
+	if len(p.NATGateways) > 0 {
+		natMetric, natWhat = x.nat[0], "the NAT gateway could not allocate ports (ErrorPortAllocation)"
+	} else {
+		natMetric, natWhat = x.nat[0], "the NAT instance failed its status checks (stop and start it, or deploy again to replace it)"
+	}
+	f.Add(AlarmSpec{ID: AlarmNAT, Metric: natMetric, Threshold: 1, Comparison: ge, EvaluationPeriods: 2,
+		Description: fmt.Sprintf("MedBookings %s: %s. Everything in the App subnets reaches the internet (Google, Twilio, SendGrid, Upstash, "+
+			"Secrets Manager) through it: sign-in, messages and cold starts fail.", env, natWhat)})
 
 	// Free storage: a fixed number of bytes, pct of the storage the instance
-	// is created with. With storage autoscaling FreeStorageSpace is relative
-	// to a size that grows; see docs/monitoring.md for why neither a share
-	// of the current size nor a share of the ceiling works.
-	freeBytes := cfg.DatabaseFreeStoragePercent / 100 * float64(m.props.DatabaseAllocatedStorageGiB) * gib
-	f.Add(AlarmSpec{
-		ID: AlarmDatabaseFreeStorage,
+	// is created with (docs/monitoring.md says why not a share of the
+	// current size or of the autoscaling ceiling).
+	freeBytes := t.DatabaseFreeStoragePercent / 100 * float64(p.DatabaseAllocatedStorageGiB) * gib
+	f.Add(AlarmSpec{ID: AlarmDatabaseFreeStorage, Metric: x.dbFreeStorage, Threshold: freeBytes, Comparison: lt, EvaluationPeriods: 1,
 		Description: fmt.Sprintf("MedBookings %s: database free storage below %.1f GiB (%g%% of the %d GiB it was created with; "+
 			"autoscaling grows it up to %d GiB). Expected once before each autoscaling step (it returns to OK when RDS adds space); "+
 			"if it stays in ALARM, autoscaling is at its ceiling or waiting out its 6-hour cooldown: raise maxAllocatedStorageGiB "+
 			"or find what is filling the disk (table bloat, logs, temp files).",
-			m.props.EnvironmentName, freeBytes/gib, cfg.DatabaseFreeStoragePercent, m.props.DatabaseAllocatedStorageGiB,
-			m.props.DatabaseMaxAllocatedStorageGiB),
-		Metric:            db.MetricFreeStorageSpace(&awscloudwatch.MetricOptions{Statistic: jsii.String("Minimum"), Period: minutes(5)}),
-		Threshold:         freeBytes,
-		Comparison:        awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
-		EvaluationPeriods: 1,
-	})
-
-	maxConn := math.Floor(cfg.DatabaseConnectionsPercent / 100 * float64(m.props.DatabaseMaxConnections))
-	f.Add(AlarmSpec{
-		ID: AlarmDatabaseConnections,
+			env, freeBytes/gib, t.DatabaseFreeStoragePercent, p.DatabaseAllocatedStorageGiB, p.DatabaseMaxAllocatedStorageGiB)})
+	maxConn := math.Floor(t.DatabaseConnectionsPercent / 100 * float64(p.DatabaseMaxConnections))
+	f.Add(AlarmSpec{ID: AlarmDatabaseConnections, Metric: x.dbConnections, Threshold: maxConn, Comparison: gt, EvaluationPeriods: 2,
 		Description: fmt.Sprintf("MedBookings %s: more than %.0f database connections (%g%% of max_connections %d) for 10 minutes. "+
-			"Each Amplify compute instance opens its own Prisma pool: check connection_limit in DATABASE_URL, look for leaked "+
-			"connections (pg_stat_activity), and move to a larger instance class if the load is real.",
-			m.props.EnvironmentName, maxConn, cfg.DatabaseConnectionsPercent, m.props.DatabaseMaxConnections),
-		Metric:            db.MetricDatabaseConnections(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: minutes(5)}),
-		Threshold:         maxConn,
-		Comparison:        awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods: 2,
-	})
-
-	f.Add(AlarmSpec{
-		ID: AlarmDatabaseCPU,
+			"Each server instance holds connection_limit connections and the reserved concurrency caps the instances: look for other "+
+			"clients and leaked connections (pg_stat_activity), and move to a larger instance class if the load is real.",
+			env, maxConn, t.DatabaseConnectionsPercent, p.DatabaseMaxConnections)})
+	f.Add(AlarmSpec{ID: AlarmDatabaseCPU, Metric: x.dbCPU, Threshold: t.DatabaseCPUPercent, Comparison: gt, EvaluationPeriods: 3,
 		Description: fmt.Sprintf("MedBookings %s: database CPU above %g%% for 15 minutes. Find the expensive statements "+
-			"(Performance Insights, slow-statement lines in the postgresql log), add missing indexes; t4g instances that exhaust "+
-			"their CPU credits are throttled, so consider a larger class.", m.props.EnvironmentName, cfg.DatabaseCPUPercent),
-		Metric:            db.MetricCPUUtilization(&awscloudwatch.MetricOptions{Statistic: jsii.String("Average"), Period: minutes(5)}),
-		Threshold:         cfg.DatabaseCPUPercent,
-		Comparison:        awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods: 3,
-	})
-
-	f.Add(AlarmSpec{
-		ID: AlarmDatabaseConnectionErrors,
+			"(Database Insights, slow-statement lines in the postgresql log), add missing indexes; t4g instances that exhaust "+
+			"their CPU credits are throttled, so consider a larger class.", env, t.DatabaseCPUPercent)})
+	f.Add(AlarmSpec{ID: AlarmDatabaseConnectionErrors, Metric: x.dbConnectionErrors, Threshold: float64(t.DatabaseConnectionErrors), Comparison: ge, EvaluationPeriods: 1,
 		Description: fmt.Sprintf("MedBookings %s: %d or more failed database connections or authentications in 5 minutes "+
-			"(metric filter on the postgresql log). Search the log for FATAL: a wrong or stale password (a rotation not yet "+
-			"picked up by the app), a client without TLS (pg_hba), or too many clients; many from unknown hosts mean someone is "+
-			"guessing passwords on the public endpoint.", m.props.EnvironmentName, cfg.DatabaseConnectionErrors),
-		Metric:            m.connectionErrorMetric(),
-		Threshold:         float64(cfg.DatabaseConnectionErrors),
-		Comparison:        awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		EvaluationPeriods: 1,
-	})
+			"(metric filter on the postgresql log). Search the log for FATAL: a wrong or stale password (a rotation and a server started "+
+			"before it? see docs/database.md), a client without TLS, or too many clients.", env, t.DatabaseConnectionErrors)})
 
 	missing := awscloudwatch.TreatMissingData_BREACHING
-	if m.props.HealthCheckQuietWindowUtc != "" {
-		// The probe is silent on purpose in the quiet window; BREACHING would
-		// raise the alarm every night.
+	if len(p.QuietWindows) > 0 {
+		// The probe is silent on purpose in its quiet windows; BREACHING
+		// would raise the alarm every night.
 		missing = awscloudwatch.TreatMissingData_NOT_BREACHING
 	}
-	f.Add(AlarmSpec{
-		ID: AlarmHealthCheck,
-		Description: fmt.Sprintf("MedBookings %s: %s did not answer HTTP 200 within 10 s for %d checks in a row (one every %d min). "+
-			"Open it in a browser; the probe's log group (…/HealthCheckLogGroup) has the status or error of each check. Check the Amplify "+
-			"app's last deployment, the database (stopped? connections?) and the domain's certificate and DNS.",
-			m.props.EnvironmentName, m.HealthCheckURL, cfg.HealthCheckFailures, cfg.HealthCheckIntervalMinutes),
-		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace:     jsii.String(m.Namespace),
-			MetricName:    jsii.String(MetricHealthCheckSuccess),
-			DimensionsMap: &map[string]*string{"Check": jsii.String("Health")},
-			Statistic:     jsii.String("Minimum"),
-			Period:        minutes(cfg.HealthCheckIntervalMinutes),
-		}),
-		Threshold:         1,
-		Comparison:        awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
-		EvaluationPeriods: cfg.HealthCheckFailures,
-		TreatMissingData:  missing,
-	})
+	f.Add(AlarmSpec{ID: AlarmHealthCheck, Metric: x.healthSuccess, Threshold: 1, Comparison: lt, EvaluationPeriods: t.HealthCheckFailures, TreatMissingData: missing,
+		Description: fmt.Sprintf("MedBookings %s: %s did not answer HTTP 200 within 10 s for %d checks in a row (one every %g min). "+
+			"It answers 200 only when the database and Redis answer (docs/monitoring.md): the probe's log group has each check's status and "+
+			"body; check the database (stopped? connections?), Upstash, the last deployment, and the certificate and DNS.",
+			env, p.HealthCheckURL, t.HealthCheckFailures, *p.HealthCheckInterval.ToMinutes(exact))})
 
 	m.Alarms = f.alarms
 	m.AlarmIDs = *f.ids
-}
-
-func (m *Monitoring) amplifyMetric(name, statistic string, period awscdk.Duration) awscloudwatch.Metric {
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String("AWS/AmplifyHosting"),
-		MetricName:    jsii.String(name),
-		DimensionsMap: &map[string]*string{"App": m.props.AmplifyAppId},
-		Statistic:     jsii.String(statistic),
-		Period:        period,
-	})
-}
-
-// ConnectionErrorTerms are the messages of the FATAL lines PostgreSQL writes
-// for a refused connection, in the RDS log line format
-// "2026-01-02 03:04:05 UTC:203.0.113.9(51234):app@medbookings:[4242]:FATAL:  password authentication failed for user "app"".
-// Terms joined by "?" match when any of them appears in the line.
-var ConnectionErrorTerms = []string{
-	"password authentication failed",
-	"no pg_hba.conf entry",
-	"sorry, too many clients",
-	"too many connections for",
-	"remaining connection slots are reserved",
-	"connection requires a valid client certificate",
-}
-
-// ConnectionErrorPattern is the metric filter pattern built from ConnectionErrorTerms.
-func ConnectionErrorPattern() string {
-	p := ""
-	for i, t := range ConnectionErrorTerms {
-		if i > 0 {
-			p += " "
-		}
-		p += `?"` + t + `"`
-	}
-	return p
-}
-
-func (m *Monitoring) connectionErrorMetric() awscloudwatch.IMetric {
-	mf := awslogs.NewMetricFilter(m, jsii.String("DatabaseConnectionErrorsFilter"), &awslogs.MetricFilterProps{
-		LogGroup:        m.props.DatabasePostgresLogGroup,
-		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(ConnectionErrorPattern())),
-		MetricNamespace: jsii.String(m.Namespace),
-		MetricName:      jsii.String(MetricConnectionErrors),
-		MetricValue:     jsii.String("1"),
-		Unit:            awscloudwatch.Unit_COUNT,
-	})
-	return mf.Metric(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: minutes(5)})
 }

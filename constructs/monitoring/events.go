@@ -3,6 +3,7 @@ package monitoring
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbudgets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -11,40 +12,40 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// DeploymentStatuses are the Amplify job states that are notified (FR-5.4:
-// build start, success and failure; Amplify reports build and deploy of a
-// job as one status).
-var DeploymentStatuses = []string{"STARTED", "SUCCEED", "FAILED"}
+// DeploymentStatuses are the CloudFormation stack states that are notified
+// (FR-5.4: deployment start, success and failure; the build's own failures
+// stop the workflow before CloudFormation is asked, and GitHub reports them).
+var DeploymentStatuses = []string{
+	"UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE",
+	"UPDATE_ROLLBACK_FAILED", "CREATE_COMPLETE", "CREATE_FAILED", "ROLLBACK_COMPLETE",
+}
 
-// createEventRules sends Amplify deployment events of this app, and RDS
+// createEventRules sends this stack's deployment status changes, and RDS
 // low-storage and failure events of this instance, to the topic as readable
 // text.
 func (m *Monitoring) createEventRules() {
 	region := *m.stack().Region()
-	deploy := awsevents.NewRule(m, jsii.String("DeploymentNotifications"), &awsevents.RuleProps{
-		Description: jsii.String("Amplify deployment status changes of the MedBookings " + m.props.EnvironmentName + " app, to the alert topic"),
+	deploy := awsevents.NewRule(m.Construct, jsii.String("DeploymentNotifications"), &awsevents.RuleProps{
+		Description: jsii.String("Deployments of the MedBookings " + m.props.Environment + " stack (CloudFormation status changes), to the alert topic"),
 		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.amplify"),
-			DetailType: jsii.Strings("Amplify Deployment Status Change"),
+			Source:     jsii.Strings("aws.cloudformation"),
+			DetailType: jsii.Strings("CloudFormation Stack Status Change"),
 			Detail: &map[string]any{
-				"appId":     []any{m.props.AmplifyAppId},
-				"jobStatus": DeploymentStatuses,
+				"stack-id":       []any{awscdk.Aws_STACK_ID()},
+				"status-details": map[string]any{"status": DeploymentStatuses},
 			},
 		},
 	})
-	app := awsevents.EventField_FromPath(jsii.String("$.detail.appId"))
-	branch := awsevents.EventField_FromPath(jsii.String("$.detail.branchName"))
-	job := awsevents.EventField_FromPath(jsii.String("$.detail.jobId"))
-	status := awsevents.EventField_FromPath(jsii.String("$.detail.jobStatus"))
-	msg := fmt.Sprintf("MedBookings %s: Amplify deployment %s. App %s, branch %s, job %s. "+
-		"Console: https://%s.console.aws.amazon.com/amplify/apps/%s/branches/%s/deployments/%s",
-		m.props.EnvironmentName, *status, *app, *branch, *job, region, *app, *branch, *job)
+	status := awsevents.EventField_FromPath(jsii.String("$.detail.status-details.status"))
+	reason := awsevents.EventField_FromPath(jsii.String("$.detail.status-details.status-reason"))
+	msg := fmt.Sprintf("MedBookings %s: stack %s is %s. %s Console: https://%s.console.aws.amazon.com/cloudformation/home?region=%s#/stacks",
+		m.props.Environment, *m.stack().StackName(), *status, *reason, region, region)
 	deploy.AddTarget(&topicTarget{topic: m.AlertTopic, account: m.stack().Account(), message: awsevents.RuleTargetInput_FromText(jsii.String(msg))})
 	m.DeploymentRule = deploy
 
-	id := m.props.DatabaseInstance.InstanceIdentifier()
-	dbRule := awsevents.NewRule(m, jsii.String("DatabaseEvents"), &awsevents.RuleProps{
-		Description: jsii.String("RDS low-storage and failure events of the MedBookings " + m.props.EnvironmentName + " database, to the alert topic"),
+	id := m.props.Database.InstanceIdentifier()
+	dbRule := awsevents.NewRule(m.Construct, jsii.String("DatabaseEvents"), &awsevents.RuleProps{
+		Description: jsii.String("RDS low-storage and failure events of the MedBookings " + m.props.Environment + " database, to the alert topic"),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings("aws.rds"),
 			DetailType: jsii.Strings("RDS DB Instance Event"),
@@ -57,7 +58,7 @@ func (m *Monitoring) createEventRules() {
 	event := awsevents.EventField_FromPath(jsii.String("$.detail.EventID"))
 	text := awsevents.EventField_FromPath(jsii.String("$.detail.Message"))
 	dbMsg := fmt.Sprintf("MedBookings %s database %s: %s (%s). Console: https://%s.console.aws.amazon.com/rds/home?region=%s#database:id=%s",
-		m.props.EnvironmentName, *id, *text, *event, region, region, *id)
+		m.props.Environment, *id, *text, *event, region, region, *id)
 	dbRule.AddTarget(&topicTarget{topic: m.AlertTopic, account: m.stack().Account(), message: awsevents.RuleTargetInput_FromText(jsii.String(dbMsg))})
 	m.DatabaseEventsRule = dbRule
 
@@ -124,13 +125,13 @@ func (m *Monitoring) createBudget() {
 			},
 		})
 	}
-	b := awsbudgets.NewCfnBudget(m, jsii.String("Budget"), &awsbudgets.CfnBudgetProps{
+	b := awsbudgets.NewCfnBudget(m.Construct, jsii.String("Budget"), &awsbudgets.CfnBudgetProps{
 		Budget: &awsbudgets.CfnBudget_BudgetDataProperty{
-			BudgetName:  jsii.String("MedBookings-" + m.title + "-monthly"),
+			BudgetName:  jsii.String("MedBookings-" + m.props.Title + "-monthly"),
 			BudgetType:  jsii.String("COST"),
 			TimeUnit:    jsii.String("MONTHLY"),
-			BudgetLimit: &awsbudgets.CfnBudget_SpendProperty{Amount: jsii.Number(m.props.Config.MonthlyBudgetUSD), Unit: jsii.String("USD")},
-			CostFilters: map[string]any{"TagKeyValue": []string{CostAllocationTag(m.props.EnvironmentName)}},
+			BudgetLimit: &awsbudgets.CfnBudget_SpendProperty{Amount: jsii.Number(m.props.MonthlyBudgetUSD), Unit: jsii.String("USD")},
+			CostFilters: map[string]any{"TagKeyValue": []string{CostAllocationTag(m.props.Environment)}},
 		},
 		NotificationsWithSubscribers: notifications,
 	})

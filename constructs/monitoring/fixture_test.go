@@ -1,150 +1,277 @@
 package monitoring_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/sheigoldberg/medbookings/infrastructure/constructs/database"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/monitoring"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/config"
-	"github.com/sheigoldberg/medbookings/infrastructure/stacks"
 )
 
-// fixture is one app with a test stack per environment, each holding the
-// monitoring construct and stand-ins for what the stack wires into it.
-type fixture struct {
-	settings *stacks.Settings
-	app      awscdk.App
-	stacks   map[string]awscdk.Stack
-	mons     map[string]*monitoring.Monitoring
-	asm      cxapi.CloudAssembly
-	tpls     map[string]assertions.Template
-	json     map[string]map[string]any
+// alertEmail receives the alerts of the fixtures.
+const alertEmail = "ops@example.com"
+
+// jobPaths are the routes the fixtures' cron function calls.
+var jobPaths = []string{"/api/cron/reminders", "/api/cron/cleanup"}
+
+// quietWindows are two daily windows, the second over midnight:
+// 18:00-23:45 and 23:50-00:20 UTC.
+var quietWindows = []config.DailyWindow{{Start: 18 * 60, End: 23*60 + 45}, {Start: 23*60 + 50, End: 20}}
+
+// variant is one environment's monitoring in its own bare stack, with real
+// stand-ins for what the stack wires into it: the server and cron functions
+// (inline code), an imported database instance and its postgresql log group.
+type variant struct {
+	name   string
+	props  monitoring.Props
+	stack  awscdk.Stack
+	server awslambda.Function
+	cron   awslambda.Function
+	pgLogs awslogs.LogGroup
+	m      *monitoring.Monitoring
+
+	tpl      assertions.Template
+	json     map[string]any
+	findings []compliance.Finding
 }
 
-// maxConnections is what the stack passes as DatabaseMaxConnections for the
-// instance classes cdk.json uses: database.EstimatedMaxConnections(class),
-// 75% of the nominal memory / 9531392 (db.t4g.micro: 768 MiB -> 84,
-// db.t4g.small: 1536 MiB -> 168), written out so that the expected alarm
-// thresholds below are worked out by hand, not by the code under test.
-var maxConnections = map[string]int{"db.t4g.micro": 84, "db.t4g.small": 168}
+// standIn is the reason for the stand-ins' suppressions: their findings
+// belong to the constructs that make the real ones.
+const standIn = "Test stand-in for a resource of another construct (constructs/hosting or constructs/database), checked by that package's tests."
 
-// quietWindow is what the stack derives from a nightly stop: from the stop
-// time to 15 minutes after the start time.
-func quietWindow(n database.NightlyStop) string {
-	if !n.Enabled {
-		return ""
+// inlineFunction is a Node.js function with inline code and reserved
+// concurrency (0: none), its findings suppressed.
+func inlineFunction(stack awscdk.Stack, id string, reserved int) awslambda.Function {
+	p := &awslambda.FunctionProps{
+		Runtime: awslambda.Runtime_NODEJS_24_X(),
+		Handler: jsii.String("index.handler"),
+		Code:    awslambda.Code_FromInline(jsii.String("exports.handler = async () => ({ statusCode: 200 });")),
 	}
-	start, _ := config.ParseClock(n.StartAt)
-	end := config.ClockTime((int(start) + 15) % (24 * 60))
-	return n.StopAt + "-" + end.String()
-}
-
-func buildFixture(t testing.TB, overrides map[string]any, validation, nag bool) *fixture {
-	t.Helper()
-	ctx := cdktest.Context(t)
-	for k, v := range overrides {
-		ctx[k] = v
+	if reserved > 0 {
+		p.ReservedConcurrentExecutions = jsii.Number(float64(reserved))
 	}
-	s, err := stacks.Load(ctx)
-	if err != nil {
-		t.Fatalf("load settings: %v", err)
-	}
-	f := &fixture{settings: s, stacks: map[string]awscdk.Stack{}, mons: map[string]*monitoring.Monitoring{},
-		tpls: map[string]assertions.Template{}, json: map[string]map[string]any{}}
-	for _, env := range s.Environments() {
-		class := env.Database.InstanceClass
-		if n, ok := maxConnections[class]; !ok || n != database.EstimatedMaxConnections(class) {
-			t.Fatalf("%s uses %s: add its max_connections to the fixture (the stack passes %d)", env.Name, class, database.EstimatedMaxConnections(class))
-		}
-	}
-	f.app = cdktest.NewApp(t, cdktest.AppOptions{Overrides: overrides, Validation: validation})
-	cdktest.Must(t, func() {
-		for _, env := range s.Environments() {
-			stack := awscdk.NewStack(f.app, jsii.String("Test"+env.Title()), &awscdk.StackProps{
-				Env: &awscdk.Environment{Region: jsii.String(s.Shared.Region)},
-			})
-			db := awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(stack, jsii.String("Db"), &awsrds.DatabaseInstanceAttributes{
-				InstanceIdentifier:      jsii.String("medbookings-" + env.Name),
-				InstanceEndpointAddress: jsii.String("medbookings-" + env.Name + ".abc.eu-west-1.rds.amazonaws.com"),
-				Port:                    jsii.Number(5432),
-				SecurityGroups:          &[]awsec2.ISecurityGroup{},
-			})
-			pg := awslogs.NewLogGroup(stack, jsii.String("PostgresLog"), &awslogs.LogGroupProps{
-				LogGroupName:  jsii.String("/aws/rds/instance/medbookings-" + env.Name + "/postgresql"),
-				Retention:     awslogs.RetentionDays_ONE_MONTH,
-				RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-			})
-			// A log group created without retention, as a construct or a
-			// custom resource might: EnforceLogRetention must give it one.
-			stray := awslogs.NewCfnLogGroup(stack, jsii.String("StrayLogGroup"), &awslogs.CfnLogGroupProps{})
-			compliance.Suppress(pg, map[string]string{"HIPAA.Security-CloudWatchLogGroupEncrypted": "test stand-in for the database construct's log group (encrypted there)"})
-			compliance.Suppress(stray, map[string]string{"HIPAA.Security-CloudWatchLogGroupEncrypted": "test stand-in for another construct's log group"})
-			removal := awscdk.RemovalPolicy_DESTROY
-			if env.Name == "production" {
-				removal = awscdk.RemovalPolicy_RETAIN
-			}
-			m := monitoring.NewMonitoring(stack, jsii.String("Monitoring"), &monitoring.Props{
-				EnvironmentName:                env.Name,
-				AlertEmail:                     s.Shared.AlertEmail,
-				AmplifyAppId:                   jsii.String("d1" + env.Name),
-				BranchName:                     jsii.String(env.Branch),
-				HealthCheckHost:                env.CanonicalHost,
-				HealthCheckQuietWindowUtc:      quietWindow(env.Database.NightlyStop),
-				DatabaseInstance:               db,
-				DatabasePostgresLogGroup:       pg,
-				DatabaseMaxConnections:         maxConnections[env.Database.InstanceClass],
-				DatabaseAllocatedStorageGiB:    env.Database.AllocatedStorageGiB,
-				DatabaseMaxAllocatedStorageGiB: env.Database.MaxAllocatedStorageGiB,
-				RemovalPolicy:                  removal,
-				Config:                         env.Monitoring,
-			})
-			m.EnforceLogRetention(stack)
-			f.stacks[env.Name], f.mons[env.Name] = stack, m
-		}
-		if nag {
-			compliance.AddPacks(f.app)
-		}
-		f.asm = f.app.Synth(nil)
+	fn := awslambda.NewFunction(stack, jsii.String(id), p)
+	compliance.Suppress(fn, map[string]string{
+		"AwsSolutions-IAM4":                          standIn,
+		"HIPAA.Security-CloudWatchLogGroupEncrypted": standIn,
+		"HIPAA.Security-LambdaConcurrency":           standIn,
+		"HIPAA.Security-LambdaDLQ":                   standIn,
+		"HIPAA.Security-LambdaInsideVPC":             standIn,
 	})
-	for name, st := range f.stacks {
-		f.tpls[name] = cdktest.Template(t, st)
-		f.json[name] = cdktest.JSON(t, f.tpls[name])
-	}
-	return f
+	return fn
 }
+
+// newVariant builds the monitoring of one environment from the props that
+// configure fills in (the dependencies are set already).
+func newVariant(t testing.TB, name string, opts cdktest.AppOptions, configure func(p *monitoring.Props)) *variant {
+	t.Helper()
+	v := &variant{name: name}
+	app := cdktest.NewApp(t, opts)
+	cdktest.Must(t, func() {
+		v.stack = awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(cdktest.Region)}})
+		env := strings.ToLower(name)
+		db := awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(v.stack, jsii.String("Db"), &awsrds.DatabaseInstanceAttributes{
+			InstanceIdentifier:      jsii.String("medbookings-" + env),
+			InstanceEndpointAddress: jsii.String("medbookings-" + env + ".abc.eu-west-1.rds.amazonaws.com"),
+			Port:                    jsii.Number(5432),
+			SecurityGroups:          &[]awsec2.ISecurityGroup{},
+		})
+		v.pgLogs = awslogs.NewLogGroup(v.stack, jsii.String("PostgresLog"), &awslogs.LogGroupProps{
+			LogGroupName:  jsii.String("/aws/rds/instance/medbookings-" + env + "/postgresql"),
+			Retention:     awslogs.RetentionDays_ONE_MONTH,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		compliance.Suppress(v.pgLogs, map[string]string{"HIPAA.Security-CloudWatchLogGroupEncrypted": standIn})
+		v.props = monitoring.Props{
+			Environment: env, Title: name, Namespace: "MedBookings/" + name, AlertEmail: alertEmail,
+			ServerConcurrency: 20, JobPaths: jobPaths, Database: db, PostgresLogGroup: v.pgLogs,
+			HealthCheckURL: "https://" + env + ".medbookings.example/api/health",
+		}
+		configure(&v.props)
+		// The server's reserved concurrency is what the props say it is.
+		v.server = inlineFunction(v.stack, "Server", v.props.ServerConcurrency)
+		v.cron = inlineFunction(v.stack, "Cron", 0)
+		v.props.Server, v.props.Cron = v.server, v.cron
+		v.m = monitoring.New(v.stack, "Monitoring", v.props)
+		compliance.AddPacks(app)
+		asm := app.Synth(nil)
+		v.findings = compliance.Findings(asm)
+		raw, err := os.ReadFile(*asm.GetStackArtifact(v.stack.ArtifactId()).TemplateFullPath())
+		if err != nil {
+			panic(err)
+		}
+		if err := json.Unmarshal(raw, &v.json); err != nil {
+			panic(err)
+		}
+		v.tpl = assertions.Template_FromJSON(&v.json, &assertions.TemplateParsingOptions{SkipCyclicalDependenciesCheck: jsii.Bool(true)})
+	})
+	return v
+}
+
+// minutes is a duration of n minutes.
+func minutes(n float64) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(n)) }
+
+// stagingProps are those of a staging-like environment: a NAT instance,
+// the database stopped at night (two quiet windows), a p95 threshold in
+// fractions of a second, everything deleted with the stack.
+func stagingProps(p *monitoring.Props) {
+	p.Thresholds = monitoring.Thresholds{
+		ErrorRatePercent: 5, ErrorRatePeriod: minutes(5),
+		LatencyP95: awscdk.Duration_Millis(jsii.Number(1500)), LatencyPeriod: minutes(5),
+		DatabaseFreeStoragePercent: 10, DatabaseConnectionsPercent: 80, DatabaseCPUPercent: 80, DatabaseConnectionErrors: 5,
+		ConcurrencyPercent: 80, HealthCheckFailures: 3,
+	}
+	p.DatabaseMaxConnections = 84 // db.t4g.micro
+	p.DatabaseAllocatedStorageGiB, p.DatabaseMaxAllocatedStorageGiB = 20, 100
+	p.NATInstances = []*string{jsii.String("i-0123456789abcdef0")}
+	p.HealthCheckInterval = minutes(1)
+	p.QuietWindows = quietWindows
+	p.MonthlyBudgetUSD = 50
+	p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
+}
+
+// productionProps are those of a production-like environment: a NAT
+// gateway, never stopped, retained.
+func productionProps(p *monitoring.Props) {
+	p.Thresholds = monitoring.Thresholds{
+		ErrorRatePercent: 2, ErrorRatePeriod: minutes(10),
+		LatencyP95: awscdk.Duration_Seconds(jsii.Number(2)), LatencyPeriod: minutes(15),
+		DatabaseFreeStoragePercent: 15, DatabaseConnectionsPercent: 70, DatabaseCPUPercent: 75, DatabaseConnectionErrors: 10,
+		ConcurrencyPercent: 90, HealthCheckFailures: 2,
+	}
+	p.ServerConcurrency = 50
+	p.DatabaseMaxConnections = 168 // db.t4g.small
+	p.DatabaseAllocatedStorageGiB, p.DatabaseMaxAllocatedStorageGiB = 50, 200
+	p.NATGateways = []*string{jsii.String("nat-0123456789abcdef0")}
+	p.HealthCheckInterval = minutes(5)
+	p.MonthlyBudgetUSD = 150
+	p.LogRetention = awslogs.RetentionDays_THREE_MONTHS
+	p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+}
+
+// fixture is the staging-like and the production-like monitoring, each
+// synthesized once under the compliance packs.
+type fixture struct{ staging, production *variant }
 
 var (
-	defaultOnce sync.Once
-	defaultFix  *fixture
+	fixOnce sync.Once
+	fix     *fixture
 )
 
-// defaults is the fixture built from cdk.json as it is, with the compliance
-// packs, shared by the tests that only read it.
-func defaults(t *testing.T) *fixture {
+// getFixture builds the fixture on first use; a failure fails every test
+// that needs it.
+func getFixture(t *testing.T) *fixture {
 	t.Helper()
-	defaultOnce.Do(func() { defaultFix = buildFixture(t, nil, false, true) })
-	if defaultFix == nil {
-		t.Fatal("the default fixture failed to build (see the first test that used it)")
+	fixOnce.Do(func() {
+		fix = &fixture{
+			staging:    newVariant(t, "Staging", cdktest.AppOptions{}, stagingProps),
+			production: newVariant(t, "Production", cdktest.AppOptions{}, productionProps),
+		}
+	})
+	if fix == nil {
+		t.Fatal("the fixture failed to build (see the first test that used it)")
 	}
-	return defaultFix
+	return fix
 }
 
-func (f *fixture) env(name string) stacks.Environment {
-	for _, e := range f.settings.Environments() {
-		if e.Name == name {
-			return e
+// variants are both environments, for the tests that hold for either.
+func (f *fixture) variants() []*variant { return []*variant{f.staging, f.production} }
+
+// id is the logical ID of the resource at construct path (below the stack).
+func (v *variant) id(t *testing.T, path string) string {
+	t.Helper()
+	want := v.name + "/" + path
+	for id, r := range v.json["Resources"].(map[string]any) {
+		md, _ := r.(map[string]any)["Metadata"].(map[string]any)
+		if md["aws:cdk:path"] == want {
+			return id
 		}
 	}
-	panic("no environment " + name)
+	t.Fatalf("%s: no resource at %s", v.name, want)
+	return ""
+}
+
+// resource is the resource at construct path.
+func (v *variant) resource(t *testing.T, path string) map[string]any {
+	t.Helper()
+	return v.json["Resources"].(map[string]any)[v.id(t, path)].(map[string]any)
+}
+
+// resources are the template's resources of type typ by logical ID.
+func (v *variant) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range v.json["Resources"].(map[string]any) {
+		if res := r.(map[string]any); res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// props are a resource's properties.
+func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
+
+// ref and getAtt are references as the template writes them.
+func ref(id string) any          { return map[string]any{"Ref": id} }
+func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+
+// toJSON is v as compact JSON, without HTML escapes (as the dashboard body
+// writes "IF(requests > 0, ...)").
+func toJSON(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// flatten writes every {"Fn::Join": [sep, parts]} of v as one string, with
+// ${Ref} and ${Resource.Attribute} for references, so that documents with
+// ARNs (and the dashboard body) can be compared to readable literals.
+func flatten(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 1 {
+			if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+				var parts []string
+				for _, p := range j[1].([]any) {
+					parts = append(parts, fmt.Sprint(flatten(p)))
+				}
+				return strings.Join(parts, j[0].(string))
+			}
+			if r, ok := x["Ref"].(string); ok {
+				return "${" + r + "}"
+			}
+			if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) == 2 {
+				return "${" + g[0].(string) + "." + g[1].(string) + "}"
+			}
+		}
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = flatten(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = flatten(e)
+		}
+		return out
+	}
+	return v
 }

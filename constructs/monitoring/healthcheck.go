@@ -2,6 +2,7 @@ package monitoring
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -19,14 +20,17 @@ import (
 // Metric Format record: HealthCheckSuccess (1 for HTTP 200 within the
 // timeout, else 0) and HealthCheckLatency (ms), dimension Check=Health.
 // CloudWatch Logs turns the record into metrics, so the function needs no
-// cloudwatch:PutMetricData (a "*" resource) permission. Inside the quiet
-// window it checks nothing and publishes nothing.
-const probeSource = `const url = process.env.URL, ns = process.env.NAMESPACE, quiet = process.env.QUIET_WINDOW_UTC || "";
+// cloudwatch:PutMetricData (a "*" resource) permission. Inside a quiet
+// window (QUIET_WINDOWS_UTC, "HH:MM-HH:MM,...") it checks nothing and
+// publishes nothing.
+const probeSource = `const url = process.env.URL, ns = process.env.NAMESPACE, quiet = process.env.QUIET_WINDOWS_UTC || "";
 const minutes = (s) => { const [h, m] = s.split(":"); return Number(h) * 60 + Number(m); };
 function inQuiet(d) {
-  if (!quiet) return false;
-  const [a, b] = quiet.split("-").map(minutes), t = d.getUTCHours() * 60 + d.getUTCMinutes();
-  return a < b ? t >= a && t < b : t >= a || t < b;
+  const t = d.getUTCHours() * 60 + d.getUTCMinutes();
+  return quiet.split(",").filter(Boolean).some((w) => {
+    const [a, b] = w.split("-").map(minutes);
+    return a < b ? t >= a && t < b : t >= a || t < b;
+  });
 }
 exports.handler = async () => {
   const now = new Date();
@@ -55,30 +59,33 @@ exports.handler = async () => {
 // (aws/aws-cdk#23718). The probe is a 128 MB arm64 function with its own
 // encrypted 30-day log group and one least-privilege role.
 func (m *Monitoring) createHealthCheck() {
-	cfg := m.props.Config
-	m.HealthCheckURL = "https://" + m.props.HealthCheckHost + cfg.HealthCheckPath
-	logGroup := awslogs.NewLogGroup(m, jsii.String("HealthCheckLogGroup"), &awslogs.LogGroupProps{
-		Retention:     m.retention(),
+	p := m.props
+	var quiet []string
+	for _, w := range p.QuietWindows {
+		quiet = append(quiet, w.String())
+	}
+	logGroup := awslogs.NewLogGroup(m.Construct, jsii.String("HealthCheckLogGroup"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
 		EncryptionKey: m.Key,
 		RemovalPolicy: m.props.RemovalPolicy,
 	})
 	// A customer-managed policy rather than the role's inline default policy
 	// (HIPAA.Security-IAMNoInlinePolicy), and not AWSLambdaBasicExecutionRole
 	// (AwsSolutions-IAM4, and it allows every log group of the account).
-	policy := awsiam.NewManagedPolicy(m, jsii.String("HealthCheckPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("MedBookings " + m.props.EnvironmentName + " health probe: write its own log group"),
+	policy := awsiam.NewManagedPolicy(m.Construct, jsii.String("HealthCheckPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("MedBookings " + m.props.Environment + " health probe: write its own log group"),
 		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 			Resources: &[]*string{logGroup.LogGroupArn()},
 		})},
 	})
-	role := awsiam.NewRole(m, jsii.String("HealthCheckRole"), &awsiam.RoleProps{
+	role := awsiam.NewRole(m.Construct, jsii.String("HealthCheckRole"), &awsiam.RoleProps{
 		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description:     jsii.String("MedBookings " + m.props.EnvironmentName + " health probe"),
+		Description:     jsii.String("MedBookings " + m.props.Environment + " health probe"),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
 	})
-	fn := awslambda.NewFunction(m, jsii.String("HealthCheckFunction"), &awslambda.FunctionProps{
-		Description:  jsii.String("Calls " + m.HealthCheckURL + " and publishes " + m.Namespace + " " + MetricHealthCheckSuccess),
+	fn := awslambda.NewFunction(m.Construct, jsii.String("HealthCheckFunction"), &awslambda.FunctionProps{
+		Description:  jsii.String("Calls " + p.HealthCheckURL + " and publishes " + p.Namespace + " " + MetricHealthCheckSuccess),
 		Runtime:      awslambda.Runtime_NODEJS_24_X(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("index.handler"),
@@ -88,9 +95,9 @@ func (m *Monitoring) createHealthCheck() {
 		Role:         role,
 		LogGroup:     logGroup,
 		Environment: &map[string]*string{
-			"URL":              jsii.String(m.HealthCheckURL),
-			"NAMESPACE":        jsii.String(m.Namespace),
-			"QUIET_WINDOW_UTC": jsii.String(m.props.HealthCheckQuietWindowUtc),
+			"URL":               jsii.String(p.HealthCheckURL),
+			"NAMESPACE":         jsii.String(p.Namespace),
+			"QUIET_WINDOWS_UTC": jsii.String(strings.Join(quiet, ",")),
 		},
 	})
 	fn.Node().AddDependency(role)
@@ -100,11 +107,11 @@ func (m *Monitoring) createHealthCheck() {
 		"HIPAA.Security-LambdaDLQ": "A failed or missed probe is itself the signal: it publishes no HealthCheckSuccess datapoint and the " +
 			"HealthCheck alarm treats missing data as failing (outside a configured quiet window); a queued retry of a health check minutes later has no value.",
 		"HIPAA.Security-LambdaInsideVPC": "The probe calls the public HTTPS endpoint of the site from outside, like a user; it handles no " +
-			"data and needs no private network. In a VPC it would need a NAT gateway (~$32/month) to reach the internet.",
+			"data and needs no private network; outside the VPC it does not depend on the NAT it should also detect failures of.",
 	})
-	rule := awsevents.NewRule(m, jsii.String("HealthCheckSchedule"), &awsevents.RuleProps{
-		Description: jsii.String(fmt.Sprintf("Runs the MedBookings %s health probe every %d minute(s)", m.props.EnvironmentName, cfg.HealthCheckIntervalMinutes)),
-		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(float64(cfg.HealthCheckIntervalMinutes)))),
+	rule := awsevents.NewRule(m.Construct, jsii.String("HealthCheckSchedule"), &awsevents.RuleProps{
+		Description: jsii.String(fmt.Sprintf("Runs the MedBookings %s health probe every %g minute(s)", p.Environment, *p.HealthCheckInterval.ToMinutes(exact))),
+		Schedule:    awsevents.Schedule_Rate(p.HealthCheckInterval),
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
 		RetryAttempts: jsii.Number(0),

@@ -1,3 +1,9 @@
+// Package monitoring watches one MedBookings environment: an encrypted alert
+// topic (e-mail), the requirements' alarms on the server's function URL
+// metrics and the database, the scheduled jobs, the NAT, a health probe of
+// the public site, deployment and database events, a dashboard and a cost
+// budget. Every metric is defined once (metrics.go) and used by its alarm
+// and its dashboard widget alike. See docs/monitoring.md.
 package monitoring
 
 import (
@@ -19,47 +25,70 @@ import (
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/config"
 )
 
+// Thresholds say when to page.
+type Thresholds struct {
+	ErrorRatePercent           float64
+	ErrorRatePeriod            awscdk.Duration
+	LatencyP95                 awscdk.Duration
+	LatencyPeriod              awscdk.Duration
+	DatabaseFreeStoragePercent float64
+	DatabaseConnectionsPercent float64
+	DatabaseCPUPercent         float64
+	DatabaseConnectionErrors   int
+	// ConcurrencyPercent of the server's reserved concurrency.
+	ConcurrencyPercent  float64
+	HealthCheckFailures int
+}
+
 // Props are what the monitoring construct watches and where it reports.
 type Props struct {
-	// EnvironmentName is "staging" or "production"; it names the alarms, the
-	// dashboard, the budget and the custom metric namespace MedBookings/<Env>.
-	EnvironmentName string
-	// AlertEmail is subscribed to the alert topic and to the budget.
+	// Environment ("staging") and Title ("Staging") name the alarms, the
+	// dashboard and the budget.
+	Environment, Title string
+	// Namespace of the custom metrics (MedBookings/<Title>).
+	Namespace  string
 	AlertEmail string
-	// AmplifyAppId is this environment's Amplify app (the App dimension of
-	// AWS/AmplifyHosting; the deployment events' appId).
-	AmplifyAppId *string
-	// BranchName is the Amplify branch the environment deploys (console links).
-	BranchName *string
-	// HealthCheckHost is the canonical host the health probe calls over HTTPS.
-	HealthCheckHost string
-	// HealthCheckQuietWindowUtc, "HH:MM-HH:MM" (UTC, may wrap midnight), is a
-	// daily window in which the probe does not call the site, e.g. while a
-	// nightly-stopped database is down (its stop time to its start time plus
-	// 15 minutes for RDS to start). Empty: the site is probed always.
-	HealthCheckQuietWindowUtc string
-	// DatabaseInstance is watched for CPU, connections, storage and latency.
-	DatabaseInstance awsrds.IDatabaseInstance
-	// DatabasePostgresLogGroup is the exported postgresql log; a metric
-	// filter counts failed connections and authentications in it.
-	DatabasePostgresLogGroup awslogs.ILogGroup
-	// DatabaseMaxConnections is the instance's max_connections.
+	Thresholds Thresholds
+
+	// Server is the Next.js server function; its reserved concurrency is
+	// ServerConcurrency.
+	Server            awslambda.IFunction
+	ServerConcurrency int
+	// Cron is the scheduled-jobs function; JobPaths are the routes it calls.
+	Cron     awslambda.IFunction
+	JobPaths []string
+
+	Database               awsrds.IDatabaseInstance
+	PostgresLogGroup       awslogs.ILogGroup
 	DatabaseMaxConnections int
-	// DatabaseAllocatedStorageGiB is the storage the instance is created with
-	// (the basis of the free-storage threshold, see docs/monitoring.md).
-	DatabaseAllocatedStorageGiB int
-	// DatabaseMaxAllocatedStorageGiB is the storage autoscaling ceiling.
-	DatabaseMaxAllocatedStorageGiB int
-	// RemovalPolicy of the key and the log groups; the zero value is RETAIN.
+	// DatabaseAllocatedStorageGiB is the storage the instance is created
+	// with (the basis of the free-storage threshold).
+	DatabaseAllocatedStorageGiB, DatabaseMaxAllocatedStorageGiB int
+
+	// NATGateways or NATInstances (one of them) are watched for errors.
+	NATGateways, NATInstances []*string
+
+	// HealthCheckURL is probed every HealthCheckInterval; QuietWindows are
+	// daily windows (UTC) in which the site is down on purpose (a stopped
+	// database and 15 minutes for it to start).
+	HealthCheckURL      string
+	HealthCheckInterval awscdk.Duration
+	QuietWindows        []config.DailyWindow
+
+	MonthlyBudgetUSD float64
+	LogRetention     awslogs.RetentionDays
+	// RemovalPolicy of the key and the log group.
 	RemovalPolicy awscdk.RemovalPolicy
-	// Config holds the thresholds (context medbookings.<env>.monitoring).
-	Config Config
 }
 
 // Alarm IDs: construct IDs below Alarms/ and keys of Monitoring.Alarms.
 const (
 	AlarmErrorRate                = "ErrorRate"
 	AlarmLatencyP95               = "LatencyP95"
+	AlarmServerThrottles          = "ServerThrottles"
+	AlarmServerConcurrency        = "ServerConcurrency"
+	AlarmCronJobs                 = "CronJobs"
+	AlarmNAT                      = "Nat"
 	AlarmDatabaseFreeStorage      = "DatabaseFreeStorage"
 	AlarmDatabaseConnections      = "DatabaseConnections"
 	AlarmDatabaseCPU              = "DatabaseCpu"
@@ -67,120 +96,38 @@ const (
 	AlarmHealthCheck              = "HealthCheck"
 )
 
-// Custom metric names in the namespace MedBookings/<Env>.
-const (
-	MetricConnectionErrors   = "DatabaseConnectionErrors"
-	MetricHealthCheckSuccess = "HealthCheckSuccess"
-	MetricHealthCheckLatency = "HealthCheckLatency"
-)
-
 // Monitoring is what the construct created.
 type Monitoring struct {
 	constructs.Construct
 	// AlertTopic receives every alarm (OK and ALARM), the deployment and RDS
-	// storage events, and the budget notifications.
+	// events, and the budget notifications.
 	AlertTopic awssns.ITopic
-	// Key encrypts the topic and the log groups this construct creates.
+	// Key encrypts the topic and the probe's log group.
 	Key awskms.IKey
 	// Alarms by ID (the Alarm* constants); AlarmIDs in creation order.
 	Alarms   map[string]awscloudwatch.IAlarm
 	AlarmIDs []string
-	// Namespace of the custom metrics, MedBookings/<Env>.
-	Namespace string
-	// AmplifyLogGroup is /aws/amplify/<appId>, where Amplify writes SSR logs.
-	AmplifyLogGroup awslogs.ILogGroup
-	// HealthCheckFunction probes https://<host><path>.
+	// HealthCheckFunction probes HealthCheckURL.
 	HealthCheckFunction awslambda.IFunction
-	HealthCheckURL      string
-	// DeploymentRule sends Amplify deployment events to the topic.
+	// DeploymentRule sends this stack's CloudFormation status changes to the topic.
 	DeploymentRule awsevents.IRule
 	// DatabaseEventsRule sends RDS low-storage and failure events to the topic.
 	DatabaseEventsRule awsevents.IRule
 	Dashboard          awscloudwatch.Dashboard
 	Budget             awsbudgets.CfnBudget
-	// LogRetentionDays is the retention EnforceLogRetention applies.
-	LogRetentionDays int
 
-	props Props
-	title string
+	props   Props
+	metrics *metrics
 }
 
-// Title is the environment name with a capital first letter.
-func title(env string) string {
-	if env == "" {
-		return ""
-	}
-	return strings.ToUpper(env[:1]) + env[1:]
-}
-
-func (p *Props) check() {
-	var problems []string
-	add := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
-	if p.EnvironmentName == "" {
-		add("EnvironmentName is empty")
-	}
-	if !config.IsEmail(p.AlertEmail) {
-		add("AlertEmail %q is not an e-mail address", p.AlertEmail)
-	}
-	if p.AmplifyAppId == nil || p.BranchName == nil {
-		add("AmplifyAppId and BranchName are required")
-	}
-	if !config.IsDomain(p.HealthCheckHost) {
-		add("HealthCheckHost %q is not a host name", p.HealthCheckHost)
-	}
-	if p.HealthCheckQuietWindowUtc != "" {
-		if _, _, ok := parseWindow(p.HealthCheckQuietWindowUtc); !ok {
-			add("HealthCheckQuietWindowUtc %q is not HH:MM-HH:MM", p.HealthCheckQuietWindowUtc)
-		}
-	}
-	if p.DatabaseInstance == nil || p.DatabasePostgresLogGroup == nil {
-		add("DatabaseInstance and DatabasePostgresLogGroup are required")
-	}
-	if p.DatabaseMaxConnections <= 0 {
-		add("DatabaseMaxConnections must be positive, got %d", p.DatabaseMaxConnections)
-	}
-	if p.DatabaseAllocatedStorageGiB <= 0 || p.DatabaseMaxAllocatedStorageGiB < p.DatabaseAllocatedStorageGiB {
-		add("DatabaseAllocatedStorageGiB (%d) must be positive and at most DatabaseMaxAllocatedStorageGiB (%d)",
-			p.DatabaseAllocatedStorageGiB, p.DatabaseMaxAllocatedStorageGiB)
-	}
-	var ps config.Problems
-	p.Config.Validate("Config", &ps)
-	for _, pr := range ps {
-		add("%s", pr.String())
-	}
-	if len(problems) > 0 {
-		panic("monitoring.NewMonitoring: invalid props: " + strings.Join(problems, "; "))
-	}
-}
-
-func parseWindow(s string) (config.ClockTime, config.ClockTime, bool) {
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		return 0, 0, false
-	}
-	from, ok1 := config.ParseClock(a)
-	to, ok2 := config.ParseClock(b)
-	return from, to, ok1 && ok2 && from != to
-}
-
-// NewMonitoring creates the alert topic and key, the alarms, the health
-// probe, the event rules, the log groups, the dashboard and the budget of
-// one environment.
-func NewMonitoring(scope constructs.Construct, id *string, props *Props) *Monitoring {
-	props.check()
-	if props.RemovalPolicy == "" {
-		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
-	m := &Monitoring{
-		Alarms:           map[string]awscloudwatch.IAlarm{},
-		Namespace:        "MedBookings/" + title(props.EnvironmentName),
-		LogRetentionDays: props.Config.LogRetentionDays,
-		props:            *props,
-		title:            title(props.EnvironmentName),
-	}
-	constructs.NewConstruct_Override(m, scope, id)
+// New creates the alert topic and key, the alarms, the health probe, the
+// event rules, the dashboard and the budget of one environment.
+func New(scope constructs.Construct, id string, p Props) *Monitoring {
+	p.check()
+	m := &Monitoring{Alarms: map[string]awscloudwatch.IAlarm{}, props: p}
+	m.Construct = constructs.NewConstruct(scope, jsii.String(id))
+	m.metrics = newMetrics(m, p)
 	m.createTopic()
-	m.createLogGroups()
 	m.createHealthCheck()
 	m.createAlarms()
 	m.createEventRules()
@@ -189,38 +136,39 @@ func NewMonitoring(scope constructs.Construct, id *string, props *Props) *Monito
 	return m
 }
 
-var retentionEnum = []awslogs.RetentionDays{
-	awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
-	awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
-	awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
-	awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
-	awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
-	awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
-	awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
-	awslogs.RetentionDays_TEN_YEARS,
-}
-
-// retention is the configured retention as the CDK enum (LogRetentionChoices
-// and the enum list the same periods in the same order; Validate has checked
-// the value).
-func (m *Monitoring) retention() awslogs.RetentionDays {
-	for i, d := range LogRetentionChoices {
-		if d == m.LogRetentionDays {
-			return retentionEnum[i]
-		}
+func (p Props) check() {
+	var problems []string
+	add := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
+	if p.Environment == "" || p.Title == "" || p.Namespace == "" {
+		add("Environment, Title and Namespace are required")
 	}
-	panic(fmt.Sprintf("monitoring: log retention %d days is not a CloudWatch Logs period", m.LogRetentionDays))
+	if !config.IsEmail(p.AlertEmail) {
+		add("AlertEmail %q is not an e-mail address", p.AlertEmail)
+	}
+	if p.Server == nil || p.Cron == nil || p.Database == nil || p.PostgresLogGroup == nil {
+		add("Server, Cron, Database and PostgresLogGroup are required")
+	}
+	if p.ServerConcurrency < 1 || p.DatabaseMaxConnections < 1 {
+		add("ServerConcurrency (%d) and DatabaseMaxConnections (%d) must be positive", p.ServerConcurrency, p.DatabaseMaxConnections)
+	}
+	if p.DatabaseAllocatedStorageGiB <= 0 || p.DatabaseMaxAllocatedStorageGiB < p.DatabaseAllocatedStorageGiB {
+		add("DatabaseAllocatedStorageGiB (%d) must be positive and at most DatabaseMaxAllocatedStorageGiB (%d)",
+			p.DatabaseAllocatedStorageGiB, p.DatabaseMaxAllocatedStorageGiB)
+	}
+	if (len(p.NATGateways) == 0) == (len(p.NATInstances) == 0) {
+		add("exactly one of NATGateways and NATInstances is needed")
+	}
+	if !strings.HasPrefix(p.HealthCheckURL, "https://") || p.HealthCheckInterval == nil {
+		add("HealthCheckURL (https) and HealthCheckInterval are required")
+	}
+	t := p.Thresholds
+	if t.ErrorRatePeriod == nil || t.LatencyP95 == nil || t.LatencyPeriod == nil || t.HealthCheckFailures < 1 ||
+		t.ErrorRatePercent <= 0 || t.ConcurrencyPercent <= 0 || t.DatabaseConnectionErrors < 1 {
+		add("every threshold is required")
+	}
+	if len(problems) > 0 {
+		panic("monitoring.New: " + strings.Join(problems, "; "))
+	}
 }
 
-func (m *Monitoring) createLogGroups() {
-	m.AmplifyLogGroup = awslogs.NewLogGroup(m, jsii.String("AmplifyLogGroup"), &awslogs.LogGroupProps{
-		// The name Amplify Hosting writes its compute (SSR) logs to. Creating
-		// it here sets its retention and encryption before Amplify writes.
-		LogGroupName:  awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("/aws/amplify/"), m.props.AmplifyAppId}),
-		Retention:     m.retention(),
-		EncryptionKey: m.Key,
-		RemovalPolicy: m.props.RemovalPolicy,
-	})
-}
-
-func (m *Monitoring) stack() awscdk.Stack { return awscdk.Stack_Of(m) }
+func (m *Monitoring) stack() awscdk.Stack { return awscdk.Stack_Of(m.Construct) }

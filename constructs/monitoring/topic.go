@@ -23,8 +23,8 @@ import (
 //     account (kms:EncryptionContext:aws:logs:arn).
 func (m *Monitoring) createTopic() {
 	stack := m.stack()
-	key := awskms.NewKey(m, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("MedBookings " + m.props.EnvironmentName + ": alert topic and monitoring log groups"),
+	key := awskms.NewKey(m.Construct, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("MedBookings " + m.props.Environment + ": alert topic and monitoring log groups"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     m.props.RemovalPolicy,
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
@@ -56,8 +56,8 @@ func (m *Monitoring) createTopic() {
 	}), nil)
 	m.Key = key
 
-	topic := awssns.NewTopic(m, jsii.String("AlertTopic"), &awssns.TopicProps{
-		DisplayName: jsii.String("MedBookings " + m.title + " alerts"),
+	topic := awssns.NewTopic(m.Construct, jsii.String("AlertTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("MedBookings " + m.props.Title + " alerts"),
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})

@@ -1,3 +1,8 @@
+// Package storage is the uploads bucket of one MedBookings environment
+// (replacing Vercel Blob): private, KMS-encrypted, versioned, TLS-only, with
+// an access-log bucket. Documents are reached with presigned URLs; images
+// meant to be public are put under PublicPrefix and served by CloudFront.
+// See docs/storage.md.
 package storage
 
 import (
@@ -7,18 +12,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 )
 
-// Names of the application's environment variables that carry the uploads
-// bucket. Amplify Hosting refuses variable names that begin with AWS_, so the
-// requirements' S3_BUCKET_NAME / AWS_REGION pair becomes these two.
-const (
-	EnvBucketName   = "UPLOADS_BUCKET_NAME"
-	EnvBucketRegion = "UPLOADS_BUCKET_REGION"
-)
+// PublicPrefix is the key prefix of objects everyone may read through the
+// environment's CloudFront distribution (at https://<host>/media/...):
+// provider photos and organisation logos. Everything else is private.
+const PublicPrefix = "media/"
 
 // What GrantUploads gives, and what the browser may do across origins.
 var (
@@ -52,47 +53,52 @@ const (
 
 // Props configure the storage construct.
 type Props struct {
-	// Config is the environment's storage settings (already validated by
-	// stacks.Load).
-	Config Config
+	// BucketName is the uploads bucket's physical name.
+	BucketName string
+	// RemovalPolicy of the buckets and the key (RETAIN or DESTROY; destroy
+	// only succeeds on an emptied bucket: nothing is auto-deleted).
+	RemovalPolicy awscdk.RemovalPolicy
+	// CORSOrigins may upload and download directly from the browser.
+	CORSOrigins []string
+	// NoncurrentVersionExpiration deletes replaced or deleted versions.
+	NoncurrentVersionExpiration awscdk.Duration
+	// InfrequentAccessAfter moves current versions to STANDARD_IA; nil: never.
+	InfrequentAccessAfter awscdk.Duration
+	// AccessLogExpiration deletes server access logs.
+	AccessLogExpiration awscdk.Duration
 }
 
-// Uploads is what the storage construct created: the private, encrypted,
-// versioned bucket that replaces Vercel Blob, and its access-log bucket.
+// Uploads is what the storage construct created.
 type Uploads struct {
+	constructs.Construct
 	// Bucket holds the application's uploads.
 	Bucket awss3.IBucket
-	// BucketName is the uploads bucket's physical name (EnvBucketName).
-	BucketName *string
-	// Region is the uploads bucket's region (EnvBucketRegion).
-	Region *string
 	// LogBucket receives the uploads bucket's server access logs.
 	LogBucket awss3.IBucket
 	// Key encrypts the uploads bucket's objects (SSE-KMS, bucket key on).
 	Key awskms.IKey
 
-	name string // the configured bucket name, for messages
+	name string // the bucket name, for messages
 }
 
-// NewStorage creates the uploads bucket of one environment, its KMS key and
-// its access-log bucket under a construct with the given id ("Storage").
+// New creates the uploads bucket of one environment, its KMS key and its
+// access-log bucket under a construct with the given id ("Storage").
 //
 // Construct tree (part of the contract: renaming a child replaces a bucket):
 //
 //	<id>/Key             customer managed KMS key of the uploads bucket
 //	<id>/AccessLogs      server access log bucket (SSE-S3)
 //	<id>/Uploads         the uploads bucket
-func NewStorage(scope constructs.Construct, id *string, props *Props) *Uploads {
-	c := props.Config
-	self := constructs.NewConstruct(scope, id)
-	removal := awscdk.RemovalPolicy_RETAIN
-	if c.RemovalPolicy == "destroy" {
-		removal = awscdk.RemovalPolicy_DESTROY
+func New(scope constructs.Construct, id string, p Props) *Uploads {
+	if p.BucketName == "" || len(p.CORSOrigins) == 0 || p.NoncurrentVersionExpiration == nil || p.AccessLogExpiration == nil {
+		panic("storage.New: BucketName, CORSOrigins, NoncurrentVersionExpiration and AccessLogExpiration are required")
 	}
+	self := constructs.NewConstruct(scope, jsii.String(id))
+	removal := p.RemovalPolicy
 
 	key := awskms.NewKey(self, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the objects of S3 bucket " + c.BucketName + " (MedBookings uploads)"),
-		Alias:             jsii.String("alias/" + c.BucketName),
+		Description:       jsii.String("Encrypts the objects of S3 bucket " + p.BucketName + " (MedBookings uploads)"),
+		Alias:             jsii.String("alias/" + p.BucketName),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 	})
@@ -111,8 +117,8 @@ func NewStorage(scope constructs.Construct, id *string, props *Props) *Uploads {
 		RemovalPolicy: removal,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireAccessLogs"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(c.AccessLogExpirationDays))),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(float64(c.NoncurrentVersionExpirationDays))),
+			Expiration:                          p.AccessLogExpiration,
+			NoncurrentVersionExpiration:         p.NoncurrentVersionExpiration,
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(AbortIncompleteMultipartDays)),
 		}},
 	})
@@ -136,29 +142,26 @@ func NewStorage(scope constructs.Construct, id *string, props *Props) *Uploads {
 		{
 			// Replaced and deleted uploads stay restorable for this long.
 			Id:                          jsii.String("ExpireNoncurrentVersions"),
-			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(c.NoncurrentVersionExpirationDays))),
+			NoncurrentVersionExpiration: p.NoncurrentVersionExpiration,
 			// Once its last version is gone, a delete marker is clutter.
 			ExpiredObjectDeleteMarker: jsii.Bool(true),
 		},
 	}
-	if c.InfrequentAccessAfterDays > 0 {
+	if p.InfrequentAccessAfter != nil {
 		lifecycle = append(lifecycle, &awss3.LifecycleRule{
 			// Objects under 128 KiB stay in STANDARD: see
 			// TransitionDefaultMinimumObjectSize on the bucket.
 			Id: jsii.String("CurrentVersionsToInfrequentAccess"),
 			Transitions: &[]*awss3.Transition{{
 				StorageClass:    awss3.StorageClass_INFREQUENT_ACCESS(),
-				TransitionAfter: awscdk.Duration_Days(jsii.Number(float64(c.InfrequentAccessAfterDays))),
+				TransitionAfter: p.InfrequentAccessAfter,
 			}},
 		})
 	}
 
-	allowedOrigins := make([]*string, len(c.CorsOrigins))
-	for i, o := range c.CorsOrigins {
-		allowedOrigins[i] = jsii.String(o)
-	}
+	allowedOrigins := jsii.Strings(p.CORSOrigins...)
 	bucket := awss3.NewBucket(self, jsii.String("Uploads"), &awss3.BucketProps{
-		BucketName:       jsii.String(c.BucketName),
+		BucketName:       jsii.String(p.BucketName),
 		Encryption:       awss3.BucketEncryption_KMS,
 		EncryptionKey:    key,
 		BucketKeyEnabled: jsii.Bool(true),
@@ -177,7 +180,7 @@ func NewStorage(scope constructs.Construct, id *string, props *Props) *Uploads {
 		AutoDeleteObjects: jsii.Bool(false),
 		Cors: &[]*awss3.CorsRule{{
 			Id:             jsii.String("PresignedBrowserAccess"),
-			AllowedOrigins: &allowedOrigins,
+			AllowedOrigins: allowedOrigins,
 			AllowedMethods: &CorsMethods,
 			AllowedHeaders: jsii.Strings(CorsAllowedHeaders...),
 			ExposedHeaders: jsii.Strings(CorsExposedHeaders...),
@@ -188,37 +191,30 @@ func NewStorage(scope constructs.Construct, id *string, props *Props) *Uploads {
 		// them as 128 KiB, so moving them would cost more, not less.
 		TransitionDefaultMinimumObjectSize: awss3.TransitionDefaultMinimumObjectSize_ALL_STORAGE_CLASSES_128_K,
 		ServerAccessLogsBucket:             logs,
-		ServerAccessLogsPrefix:             jsii.String(c.BucketName + "/"),
+		ServerAccessLogsPrefix:             jsii.String(p.BucketName + "/"),
 		TargetObjectKeyFormat:              awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME),
 	})
 	compliance.Suppress(bucket, map[string]string{
 		"HIPAA.Security-S3BucketReplicationEnabled": "Cross-region replication is a multi-region DR measure and the requirements " +
-			"keep MedBookings in eu-west-1 only (Amplify, RDS and the bucket share one region). Accidental loss is covered by " +
+			"keep MedBookings in eu-west-1 only (the database and the bucket share one region). Accidental loss is covered by " +
 			"versioning with a noncurrent-version retention window and a retained bucket and key in production; S3 stores " +
 			"objects redundantly across at least three availability zones.",
 	})
 
-	return &Uploads{
-		Bucket:     bucket,
-		BucketName: bucket.BucketName(),
-		Region:     awscdk.Stack_Of(self).Region(),
-		LogBucket:  logs,
-		Key:        key,
-		name:       c.BucketName,
-	}
+	return &Uploads{Construct: self, Bucket: bucket, LogBucket: logs, Key: key, name: p.BucketName}
 }
 
-// GrantUploads gives grantee (the app's compute role) exactly what uploads
-// need: s3:PutObject, s3:GetObject and s3:DeleteObject on the objects of
-// the uploads bucket, and kms:GenerateDataKey / kms:Decrypt on its key when
+// GrantUploads gives grantee (the server's role) exactly what uploads need:
+// s3:PutObject, s3:GetObject and s3:DeleteObject on the objects of the
+// uploads bucket, and kms:GenerateDataKey / kms:Decrypt on its key when
 // called through S3. No bucket-level action (no ListBucket: the app knows
 // its object keys; a missing key answers 403, not 404) and nothing on any
 // other bucket.
 //
-// The object ARN ends in "/*", which AwsSolutions-IAM5 reports; when the
-// grantee is a construct with a DefaultPolicy (an awsiam.Role), that one
-// finding is suppressed on it, narrowly (appliesTo the exact resource).
-func (u *Uploads) GrantUploads(grantee awsiam.IGrantable) awsiam.Grant {
+// The object ARN ends in "/*", which AwsSolutions-IAM5 reports: policy (the
+// construct the grantee's statements land in) gets a suppression for that
+// one finding, so any other wildcard there still fails the check.
+func (u *Uploads) GrantUploads(grantee awsiam.IGrantable, policy constructs.IConstruct) awsiam.Grant {
 	objects := u.Bucket.ArnForObjects(jsii.String("*"))
 	grant := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
@@ -230,10 +226,13 @@ func (u *Uploads) GrantUploads(grantee awsiam.IGrantable) awsiam.Grant {
 		Actions:      jsii.Strings(KeyActions...),
 		ResourceArns: &[]*string{u.Key.KeyArn()},
 		Conditions: &map[string]*map[string]any{
-			"StringEquals": {"kms:ViaService": jsii.String("s3." + *u.Region + ".amazonaws.com")},
+			"StringEquals": {"kms:ViaService": jsii.String("s3." + *awscdk.Stack_Of(u.Bucket).Region() + ".amazonaws.com")},
 		},
 	})
-	u.suppressObjectWildcard(grantee)
+	compliance.SuppressOnly(policy, "AwsSolutions-IAM5",
+		"Uploads are objects with keys chosen at run time under bucket "+u.name+
+			": put/get/delete must apply to <bucket ARN>/*, and to no other bucket and no bucket-level action.",
+		u.ObjectsFinding())
 	return grant.Combine(keyGrant)
 }
 
@@ -246,19 +245,34 @@ func (u *Uploads) ObjectsFinding() string {
 	return "Resource::<" + logicalID.(string) + ".Arn>/*"
 }
 
-func (u *Uploads) suppressObjectWildcard(grantee awsiam.IGrantable) {
-	c, ok := grantee.(constructs.IConstruct)
-	if !ok {
-		return
-	}
-	policy := c.Node().TryFindChild(jsii.String("DefaultPolicy"))
-	if policy == nil {
-		return
-	}
-	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Uploads are objects with keys chosen at run time under bucket " + u.name +
-			": put/get/delete must apply to <bucket ARN>/*, and to no other bucket and no bucket-level action."),
-		AppliesTo: &[]any{jsii.String(u.ObjectsFinding())},
-	}}, jsii.Bool(true))
+// AllowPublicRead lets the CloudFront distribution distributionARN (through
+// its origin access control) read the objects under PublicPrefix, and
+// nothing else of the bucket; the key lets it decrypt them.
+func (u *Uploads) AllowPublicRead(distributionARN *string) {
+	principal := awsiam.NewServicePrincipal(jsii.String("cloudfront.amazonaws.com"), nil)
+	source := &map[string]any{"StringEquals": map[string]any{"AWS:SourceArn": distributionARN}}
+	u.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudFrontReadsPublicMedia"),
+		Principals: &[]awsiam.IPrincipal{principal},
+		Actions:    jsii.Strings("s3:GetObject"),
+		Resources:  &[]*string{u.Bucket.ArnForObjects(jsii.String(PublicPrefix + "*"))},
+		Conditions: source,
+	}))
+	// The key policy cannot name the distribution: the server's role, which
+	// the distribution's origin depends on, names the bucket, and the bucket
+	// names the key. Any distribution of this account may decrypt; the
+	// bucket policy above admits only distributionARN, and only PublicPrefix.
+	stack := awscdk.Stack_Of(u.Bucket)
+	u.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudFrontDecryptsPublicMedia"),
+		Principals: &[]awsiam.IPrincipal{principal},
+		Actions:    jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("cloudfront"), Region: jsii.String(""), Resource: jsii.String("distribution"), ResourceName: jsii.String("*"),
+			})},
+		},
+	}), nil)
 }

@@ -2,8 +2,10 @@ package storage_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"reflect"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +19,6 @@ import (
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/storage"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
-	"github.com/sheigoldberg/medbookings/infrastructure/stacks"
 )
 
 // Pinned logical IDs of the stateful resources under the construct ID
@@ -29,88 +30,126 @@ const (
 	keyID           = "StorageKeyBAA9457B"
 )
 
-const region = "eu-west-1"
+// distributionARN is the stand-in CloudFront distribution of AllowPublicRead.
+const distributionARN = "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE"
 
-// env is one environment's synthesized test stack: the construct with a
-// stand-in for the hosting compute role that receives GrantUploads.
-type env struct {
-	settings stacks.Environment
-	uploads  *storage.Uploads
-	roleID   string
-	tpl      assertions.Template
-	json     map[string]any
+// variant is one synthesized test stack: the construct built from props,
+// with a role (and the managed policy its grants land in) standing in for
+// the hosting construct's server, and what the test expects, written out.
+type variant struct {
+	name  string // the stack's name
+	props storage.Props
+	// publicRead: AllowPublicRead(distributionARN) was called.
+	publicRead bool
+
+	deletionPolicy                        string
+	noncurrentDays, iaDays, accessLogDays int // iaDays 0: no transition rule
+
+	stack            awscdk.Stack
+	uploads          *storage.Uploads
+	grant            awsiam.Grant
+	roleID, policyID string
+	tpl              assertions.Template
+	json             map[string]any
 }
 
+// fixture is one app with a retained and a destroyable variant, with the
+// compliance packs and CloudFormation validation, synthesized once.
 type fixture struct {
-	asm  cxapi.CloudAssembly
-	envs map[string]*env
-	// custom is a stack built from a hand-changed Config (IA on in staging).
-	custom *env
+	asm             cxapi.CloudAssembly
+	retain, destroy *variant
 }
+
+func (f *fixture) variants() []*variant { return []*variant{f.retain, f.destroy} }
 
 var (
 	fixOnce sync.Once
 	fix     *fixture
 )
 
-func newTestStack(app awscdk.App, name string) awscdk.Stack {
-	return awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(region)}})
+func days(n float64) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(n)) }
+
+// grantee is a role whose grants are added to a customer managed policy
+// instead of an inline default policy, as the hosting construct's are.
+type grantee struct {
+	role   awsiam.IRole
+	policy awsiam.ManagedPolicy
 }
 
-func addUploads(t *testing.T, stack awscdk.Stack, cfg storage.Config) *env {
-	u := storage.NewStorage(stack, jsii.String("Storage"), &storage.Props{Config: cfg})
-	role := awsiam.NewRole(stack, jsii.String("AppRole"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("amplify.amazonaws.com"), nil),
+func (g *grantee) GrantPrincipal() awsiam.IPrincipal { return g }
+
+func (g *grantee) AddToPrincipalPolicy(st awsiam.PolicyStatement) *awsiam.AddToPrincipalPolicyResult {
+	g.policy.AddStatements(st)
+	return &awsiam.AddToPrincipalPolicyResult{StatementAdded: jsii.Bool(true), PolicyDependable: g.policy}
+}
+
+func (g *grantee) AssumeRoleAction() *string                      { return g.role.AssumeRoleAction() }
+func (g *grantee) PolicyFragment() awsiam.PrincipalPolicyFragment { return g.role.PolicyFragment() }
+func (g *grantee) PrincipalAccount() *string                      { return g.role.PrincipalAccount() }
+
+// build adds the variant's construct, role, policy and grant to a new
+// stack of app.
+func (v *variant) build(app awscdk.App) {
+	v.stack = awscdk.NewStack(app, jsii.String(v.name), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(cdktest.Region)}})
+	v.uploads = storage.New(v.stack, "Storage", v.props)
+	role := awsiam.NewRole(v.stack, jsii.String("ServerRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 	})
-	g := u.GrantUploads(role)
-	if !*g.Success() {
-		t.Fatalf("GrantUploads on a role did not succeed")
+	policy := awsiam.NewManagedPolicy(v.stack, jsii.String("ServerPolicy"), &awsiam.ManagedPolicyProps{
+		Roles: &[]awsiam.IRole{role},
+	})
+	v.grant = v.uploads.GrantUploads(&grantee{role: role, policy: policy}, policy)
+	if v.publicRead {
+		v.uploads.AllowPublicRead(jsii.String(distributionARN))
 	}
-	compliance.Suppress(role, map[string]string{
-		"HIPAA.Security-IAMNoInlinePolicy": "Test stand-in for the hosting construct's compute role; how that role " +
-			"holds its policies is the hosting construct's decision and is checked there.",
-	})
-	return &env{uploads: u, roleID: *stack.GetLogicalId(role.Node().DefaultChild().(awscdk.CfnElement))}
+	v.roleID = *v.stack.GetLogicalId(role.Node().DefaultChild().(awscdk.CfnElement))
+	v.policyID = *v.stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))
 }
 
-// shared synthesizes one app (both environments plus a custom stack, with
-// the compliance packs) once for the whole package.
-func shared(t *testing.T) *fixture {
+// getFixture builds and synthesizes the app on first use.
+func getFixture(t *testing.T) *fixture {
 	t.Helper()
 	fixOnce.Do(func() {
-		s, err := stacks.Load(cdktest.Context(t))
-		if err != nil {
-			t.Fatalf("load cdk.json: %v", err)
+		f := &fixture{
+			retain: &variant{name: "TestRetain", publicRead: true, props: storage.Props{
+				BucketName:                  "medbookings-uploads-retained",
+				RemovalPolicy:               awscdk.RemovalPolicy_RETAIN,
+				CORSOrigins:                 []string{"https://example.org", "https://www.example.org"},
+				NoncurrentVersionExpiration: days(120),
+				InfrequentAccessAfter:       days(45),
+				AccessLogExpiration:         days(400),
+			}, deletionPolicy: "Retain", noncurrentDays: 120, iaDays: 45, accessLogDays: 400},
+			destroy: &variant{name: "TestDestroy", props: storage.Props{
+				BucketName:                  "medbookings-uploads-destroyed",
+				RemovalPolicy:               awscdk.RemovalPolicy_DESTROY,
+				CORSOrigins:                 []string{"https://staging.example.org"},
+				NoncurrentVersionExpiration: days(12),
+				AccessLogExpiration:         days(34),
+			}, deletionPolicy: "Delete", noncurrentDays: 12, accessLogDays: 34},
 		}
-		app := cdktest.NewApp(t, cdktest.AppOptions{})
-		f := &fixture{envs: map[string]*env{}}
-		stackNames := map[*env]string{}
-		for _, e := range s.Environments() {
-			name := "Test" + e.Title()
-			ev := addUploads(t, newTestStack(app, name), e.Storage)
-			ev.settings = e
-			f.envs[e.Name] = ev
-			stackNames[ev] = name
-		}
-		custom := s.Staging.Storage
-		custom.InfrequentAccessAfterDays = 45
-		custom.NoncurrentVersionExpirationDays = 12
-		custom.AccessLogExpirationDays = 34
-		custom.RemovalPolicy = "retain"
-		f.custom = addUploads(t, newTestStack(app, "TestCustom"), custom)
-		stackNames[f.custom] = "TestCustom"
-
-		compliance.AddPacks(app)
-		cdktest.Must(t, func() { f.asm = app.Synth(nil) })
-		for ev, name := range stackNames {
-			raw, err := json.Marshal(f.asm.GetStackArtifact(jsii.String(name)).Template())
+		outdir := t.TempDir()
+		app := cdktest.NewApp(t, cdktest.AppOptions{Validation: true, Outdir: outdir})
+		cdktest.Must(t, func() {
+			defer func() {
+				if r := recover(); r != nil {
+					panic(fmt.Sprintf("%v\n%s", r, cdktest.ValidationReport(outdir)))
+				}
+			}()
+			for _, v := range f.variants() {
+				v.build(app)
+			}
+			compliance.AddPacks(app)
+			f.asm = app.Synth(nil)
+		})
+		for _, v := range f.variants() {
+			raw, err := json.Marshal(f.asm.GetStackArtifact(jsii.String(v.name)).Template())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := json.Unmarshal(raw, &ev.json); err != nil {
+			if err := json.Unmarshal(raw, &v.json); err != nil {
 				t.Fatal(err)
 			}
-			ev.tpl = assertions.Template_FromJSON(&ev.json, nil)
+			cdktest.Must(t, func() { v.tpl = assertions.Template_FromJSON(&v.json, nil) })
 		}
 		fix = f
 	})
@@ -124,24 +163,56 @@ func shared(t *testing.T) *fixture {
 func resources(tpl map[string]any, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	for id, r := range tpl["Resources"].(map[string]any) {
-		res := r.(map[string]any)
-		if res["Type"] == typ {
+		if res := r.(map[string]any); res["Type"] == typ {
 			out[id] = res
 		}
 	}
 	return out
 }
 
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
+// resource returns the resource with a logical ID, or fails the test.
+func resource(t *testing.T, tpl map[string]any, typ, id string) map[string]any {
+	t.Helper()
+	all := resources(tpl, typ)
+	r, ok := all[id]
+	if !ok {
+		t.Fatalf("no %s with logical ID %s (have %v)", typ, id, slices.Sorted(maps.Keys(all)))
 	}
-	return out
+	return r
 }
+
+// props is a resource's Properties.
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// bucketPolicy returns the statements of the bucket policy of a bucket.
+func bucketPolicy(t *testing.T, tpl map[string]any, bucketID string) []any {
+	t.Helper()
+	var found []any
+	n := 0
+	for _, pol := range resources(tpl, "AWS::S3::BucketPolicy") {
+		p := props(pol)
+		if reflect.DeepEqual(p["Bucket"], ref(bucketID)) {
+			found, _ = p["PolicyDocument"].(map[string]any)["Statement"].([]any)
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d bucket policies for %s, want 1", n, bucketID)
+	}
+	return found
+}
+
+func ref(id string) map[string]any { return map[string]any{"Ref": id} }
 
 func getAtt(id, attr string) map[string]any {
 	return map[string]any{"Fn::GetAtt": []any{id, attr}}
+}
+
+func objects(bucketID, pattern string) map[string]any {
+	return map[string]any{"Fn::Join": []any{"", []any{getAtt(bucketID, "Arn"), pattern}}}
 }
 
 // asJSON round-trips v so that expected values compare with decoded templates.
@@ -168,56 +239,47 @@ func equalJSON(t *testing.T, what string, want, got any) {
 	}
 }
 
-func TestEnvironmentVariableNames(t *testing.T) {
-	nameRE := regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
-	for _, n := range []string{storage.EnvBucketName, storage.EnvBucketRegion} {
-		if strings.HasPrefix(n, "AWS_") || !nameRE.MatchString(n) {
-			t.Errorf("%q: Amplify needs a name that does not start with AWS_ and is upper-case letters, digits and _", n)
-		}
+// tlsOnly asserts that a bucket's policy denies plain HTTP and TLS < 1.2.
+func tlsOnly(t *testing.T, v *variant, bucketID string) {
+	t.Helper()
+	deny := func(condition map[string]any) assertions.Matcher {
+		return assertions.Match_ObjectLike(&map[string]any{
+			"Effect": "Deny", "Action": "s3:*", "Principal": map[string]any{"AWS": "*"}, "Condition": condition,
+			"Resource": []any{getAtt(bucketID, "Arn"), objects(bucketID, "/*")},
+		})
 	}
-	if storage.EnvBucketName != "UPLOADS_BUCKET_NAME" || storage.EnvBucketRegion != "UPLOADS_BUCKET_REGION" {
-		t.Errorf("the documented names changed: %s, %s (README, docs/storage.md and the app read them)", storage.EnvBucketName, storage.EnvBucketRegion)
-	}
+	cdktest.Check(t, "TLS-only policy on "+bucketID, func() {
+		v.tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), &map[string]any{
+			"Bucket": ref(bucketID),
+			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				deny(map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}),
+				deny(map[string]any{"NumericLessThan": map[string]any{"s3:TlsVersion": 1.2}}),
+			})}),
+		})
+	})
 }
 
-func TestUploadsBucket(t *testing.T) {
-	f := shared(t)
-	cases := []struct {
-		env            string
-		name           string
-		deletionPolicy string
-		origins        []string
-		noncurrentDays int
-		iaDays         int // 0: no transition rule
-		logDays        int
-	}{
-		{env: "staging", name: "medbookings-uploads-staging", deletionPolicy: "Delete",
-			origins: []string{"https://staging.medbookings.co.za"}, noncurrentDays: 30, iaDays: 0, logDays: 90},
-		{env: "production", name: "medbookings-uploads-production", deletionPolicy: "Retain",
-			origins: []string{"https://medbookings.co.za", "https://www.medbookings.co.za"}, noncurrentDays: 90, iaDays: 90, logDays: 365},
-	}
-	for _, tc := range cases {
-		t.Run(tc.env, func(t *testing.T) {
-			e := f.envs[tc.env]
-			// GIVEN cdk.json's settings of the environment, WHEN synthesized, THEN:
-			if got := e.settings.Storage.BucketName; got != tc.name {
-				t.Fatalf("cdk.json bucketName = %q, the requirements name %q", got, tc.name)
-			}
-			buckets := resources(e.json, "AWS::S3::Bucket")
-			b, ok := buckets[uploadsBucketID]
-			if !ok {
-				t.Fatalf("no uploads bucket with logical ID %s (have %v)", uploadsBucketID, keys(buckets))
-			}
-			p := b["Properties"].(map[string]any)
+var publicAccessBlocked = map[string]any{
+	"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+}
 
-			if b["DeletionPolicy"] != tc.deletionPolicy || b["UpdateReplacePolicy"] != tc.deletionPolicy {
-				t.Errorf("removal policy: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", b["DeletionPolicy"], b["UpdateReplacePolicy"], tc.deletionPolicy)
+var ownershipEnforced = map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}}
+
+// The uploads bucket: its name, SSE-KMS with a bucket key and SSE-C
+// blocked, versioned, private, owner-enforced, TLS 1.2 only, CORS for
+// presigned browser access from CORSOrigins, lifecycle rules from props,
+// access logs into the log bucket, and the removal policy of props.
+func TestUploadsBucket(t *testing.T) {
+	for _, v := range getFixture(t).variants() {
+		t.Run(v.name, func(t *testing.T) {
+			b := resource(t, v.json, "AWS::S3::Bucket", uploadsBucketID)
+			p := props(b)
+			if b["DeletionPolicy"] != v.deletionPolicy || b["UpdateReplacePolicy"] != v.deletionPolicy {
+				t.Errorf("removal policy: DeletionPolicy %v, UpdateReplacePolicy %v; want %s", b["DeletionPolicy"], b["UpdateReplacePolicy"], v.deletionPolicy)
 			}
-			equalJSON(t, "BucketName", tc.name, p["BucketName"])
-			equalJSON(t, "PublicAccessBlockConfiguration", map[string]any{
-				"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
-			}, p["PublicAccessBlockConfiguration"])
-			equalJSON(t, "OwnershipControls", map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}}, p["OwnershipControls"])
+			equalJSON(t, "BucketName", v.props.BucketName, p["BucketName"])
+			equalJSON(t, "PublicAccessBlockConfiguration", publicAccessBlocked, p["PublicAccessBlockConfiguration"])
+			equalJSON(t, "OwnershipControls", ownershipEnforced, p["OwnershipControls"])
 			equalJSON(t, "VersioningConfiguration", map[string]any{"Status": "Enabled"}, p["VersioningConfiguration"])
 			equalJSON(t, "BucketEncryption", map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
 				"BucketKeyEnabled":       true,
@@ -227,13 +289,9 @@ func TestUploadsBucket(t *testing.T) {
 					"KMSMasterKeyID": getAtt(keyID, "Arn"),
 				},
 			}}}, p["BucketEncryption"])
-			origins := make([]any, len(tc.origins))
-			for i, o := range tc.origins {
-				origins[i] = o
-			}
 			equalJSON(t, "CorsConfiguration", map[string]any{"CorsRules": []any{map[string]any{
 				"Id":             "PresignedBrowserAccess",
-				"AllowedOrigins": origins,
+				"AllowedOrigins": v.props.CORSOrigins,
 				"AllowedMethods": []any{"GET", "PUT", "HEAD"},
 				"AllowedHeaders": []any{"content-type"},
 				"ExposedHeaders": []any{"ETag"},
@@ -244,11 +302,11 @@ func TestUploadsBucket(t *testing.T) {
 				map[string]any{"Id": "AbortIncompleteMultipartUploads", "Status": "Enabled",
 					"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 7}},
 				map[string]any{"Id": "ExpireNoncurrentVersions", "Status": "Enabled", "ExpiredObjectDeleteMarker": true,
-					"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": tc.noncurrentDays}},
+					"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": v.noncurrentDays}},
 			}
-			if tc.iaDays > 0 {
+			if v.iaDays > 0 {
 				rules = append(rules, map[string]any{"Id": "CurrentVersionsToInfrequentAccess", "Status": "Enabled",
-					"Transitions": []any{map[string]any{"StorageClass": "STANDARD_IA", "TransitionInDays": tc.iaDays}}})
+					"Transitions": []any{map[string]any{"StorageClass": "STANDARD_IA", "TransitionInDays": v.iaDays}}})
 			}
 			equalJSON(t, "LifecycleConfiguration", map[string]any{
 				"Rules":                              rules,
@@ -256,290 +314,304 @@ func TestUploadsBucket(t *testing.T) {
 			}, p["LifecycleConfiguration"])
 
 			equalJSON(t, "LoggingConfiguration", map[string]any{
-				"DestinationBucketName": map[string]any{"Ref": logBucketID},
-				"LogFilePrefix":         tc.name + "/",
+				"DestinationBucketName": ref(logBucketID),
+				"LogFilePrefix":         v.props.BucketName + "/",
 				"TargetObjectKeyFormat": map[string]any{"PartitionedPrefix": map[string]any{"PartitionDateSource": "EventTime"}},
 			}, p["LoggingConfiguration"])
+			tlsOnly(t, v, uploadsBucketID)
 
-			// TLS only, TLS 1.2 or newer.
-			tlsOnly := func(bucketID string) {
-				cdktest.Check(t, "TLS-only policy on "+bucketID, func() {
-					e.tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), &map[string]any{
-						"Bucket": map[string]any{"Ref": bucketID},
-						"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
-							assertions.Match_ObjectLike(&map[string]any{"Effect": "Deny", "Action": "s3:*", "Principal": map[string]any{"AWS": "*"},
-								"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}}}),
-							assertions.Match_ObjectLike(&map[string]any{"Effect": "Deny", "Action": "s3:*", "Principal": map[string]any{"AWS": "*"},
-								"Condition": map[string]any{"NumericLessThan": map[string]any{"s3:TlsVersion": 1.2}}}),
-						})}),
-					})
-				})
-			}
-			tlsOnly(uploadsBucketID)
-			tlsOnly(logBucketID)
-
-			// The uploads bucket policy grants nothing to anyone: only the two denies.
-			for _, pol := range resources(e.json, "AWS::S3::BucketPolicy") {
-				pp := pol["Properties"].(map[string]any)
-				if reflect.DeepEqual(pp["Bucket"], map[string]any{"Ref": uploadsBucketID}) {
-					for _, st := range pp["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-						if st.(map[string]any)["Effect"] != "Deny" {
-							t.Errorf("uploads bucket policy allows something: %v", st)
-						}
-					}
+			// Nothing that could empty a bucket: no autoDeleteObjects custom
+			// resource or Lambda, and no IAM user or access key.
+			for _, typ := range []string{"Custom::S3AutoDeleteObjects", "AWS::Lambda::Function", "AWS::IAM::User", "AWS::IAM::AccessKey"} {
+				if n := len(resources(v.json, typ)); n != 0 {
+					t.Errorf("%d %s resources; want none", n, typ)
 				}
 			}
+		})
+	}
+}
 
-			// The log bucket: private, SSE-S3, versioned, expiring, written by the S3 logging service only.
-			lb, ok := buckets[logBucketID]
-			if !ok {
-				t.Fatalf("no log bucket with logical ID %s (have %v)", logBucketID, keys(buckets))
-			}
-			lp := lb["Properties"].(map[string]any)
-			if lb["DeletionPolicy"] != tc.deletionPolicy {
-				t.Errorf("log bucket DeletionPolicy %v, want %s", lb["DeletionPolicy"], tc.deletionPolicy)
+// The uploads bucket policy allows nothing but what AllowPublicRead adds:
+// without it, only the two TLS denies.
+func TestUploadsBucketPolicyWithoutPublicRead(t *testing.T) {
+	v := getFixture(t).destroy
+	for _, st := range bucketPolicy(t, v.json, uploadsBucketID) {
+		if st.(map[string]any)["Effect"] != "Deny" {
+			t.Errorf("uploads bucket policy allows something: %v", st)
+		}
+	}
+	key := props(resource(t, v.json, "AWS::KMS::Key", keyID))
+	if strings.Contains(fmt.Sprint(key["KeyPolicy"]), "cloudfront") {
+		t.Errorf("key policy lets CloudFront in without AllowPublicRead: %v", key["KeyPolicy"])
+	}
+}
+
+// The access log bucket: private, owner-enforced, SSE-S3 (S3 logging
+// cannot write SSE-KMS), versioned, TLS 1.2 only, expiring its logs, and
+// written by the S3 logging service for the uploads bucket only.
+func TestAccessLogBucket(t *testing.T) {
+	for _, v := range getFixture(t).variants() {
+		t.Run(v.name, func(t *testing.T) {
+			lb := resource(t, v.json, "AWS::S3::Bucket", logBucketID)
+			lp := props(lb)
+			if lb["DeletionPolicy"] != v.deletionPolicy || lb["UpdateReplacePolicy"] != v.deletionPolicy {
+				t.Errorf("log bucket DeletionPolicy %v, UpdateReplacePolicy %v; want %s", lb["DeletionPolicy"], lb["UpdateReplacePolicy"], v.deletionPolicy)
 			}
 			if _, named := lp["BucketName"]; named {
 				t.Errorf("the log bucket needs no physical name, got %v", lp["BucketName"])
 			}
-			equalJSON(t, "log PublicAccessBlockConfiguration", map[string]any{
-				"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
-			}, lp["PublicAccessBlockConfiguration"])
-			equalJSON(t, "log OwnershipControls", map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}}, lp["OwnershipControls"])
+			equalJSON(t, "log PublicAccessBlockConfiguration", publicAccessBlocked, lp["PublicAccessBlockConfiguration"])
+			equalJSON(t, "log OwnershipControls", ownershipEnforced, lp["OwnershipControls"])
 			equalJSON(t, "log BucketEncryption", map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
 				"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"},
 			}}}, lp["BucketEncryption"])
 			equalJSON(t, "log VersioningConfiguration", map[string]any{"Status": "Enabled"}, lp["VersioningConfiguration"])
 			equalJSON(t, "log LifecycleConfiguration", map[string]any{"Rules": []any{map[string]any{
-				"Id": "ExpireAccessLogs", "Status": "Enabled", "ExpirationInDays": tc.logDays,
-				"NoncurrentVersionExpiration":    map[string]any{"NoncurrentDays": tc.noncurrentDays},
+				"Id": "ExpireAccessLogs", "Status": "Enabled", "ExpirationInDays": v.accessLogDays,
+				"NoncurrentVersionExpiration":    map[string]any{"NoncurrentDays": v.noncurrentDays},
 				"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 7},
 			}}}, lp["LifecycleConfiguration"])
-			cdktest.Check(t, "log delivery allowed for the uploads bucket only", func() {
-				e.tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), &map[string]any{
-					"Bucket": map[string]any{"Ref": logBucketID},
-					"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
-						assertions.Match_ObjectLike(&map[string]any{
-							"Effect": "Allow", "Action": "s3:PutObject",
-							"Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
-							"Condition": assertions.Match_ObjectLike(&map[string]any{
-								"ArnLike": map[string]any{"aws:SourceArn": getAtt(uploadsBucketID, "Arn")},
-							}),
-						}),
-					})}),
-				})
-			})
-
-			// The key: rotated, kept like the bucket, with an alias an operator recognizes.
-			keysFound := resources(e.json, "AWS::KMS::Key")
-			k, ok := keysFound[keyID]
-			if !ok || len(keysFound) != 1 {
-				t.Fatalf("want exactly the key %s, have %v", keyID, keys(keysFound))
+			for _, k := range []string{"LoggingConfiguration", "CorsConfiguration"} {
+				if got, ok := lp[k]; ok {
+					t.Errorf("log bucket has %s: %v", k, got)
+				}
 			}
-			if k["Properties"].(map[string]any)["EnableKeyRotation"] != true {
+			tlsOnly(t, v, logBucketID)
+
+			var allows []any
+			for _, st := range bucketPolicy(t, v.json, logBucketID) {
+				if st.(map[string]any)["Effect"] != "Deny" {
+					allows = append(allows, st)
+				}
+			}
+			equalJSON(t, "log bucket allows", []any{map[string]any{
+				"Effect":    "Allow",
+				"Action":    "s3:PutObject",
+				"Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
+				"Resource":  objects(logBucketID, "/"+v.props.BucketName+"/*"),
+				"Condition": map[string]any{
+					"ArnLike":      map[string]any{"aws:SourceArn": getAtt(uploadsBucketID, "Arn")},
+					"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")},
+				},
+			}}, allows)
+		})
+	}
+}
+
+// The key: rotated, removed like the buckets, with an alias an operator
+// recognizes.
+func TestKey(t *testing.T) {
+	for _, v := range getFixture(t).variants() {
+		t.Run(v.name, func(t *testing.T) {
+			k := resource(t, v.json, "AWS::KMS::Key", keyID)
+			if props(k)["EnableKeyRotation"] != true {
 				t.Errorf("key rotation is off")
 			}
-			if k["DeletionPolicy"] != tc.deletionPolicy {
-				t.Errorf("key DeletionPolicy %v, want %s", k["DeletionPolicy"], tc.deletionPolicy)
+			if k["DeletionPolicy"] != v.deletionPolicy || k["UpdateReplacePolicy"] != v.deletionPolicy {
+				t.Errorf("key DeletionPolicy %v, UpdateReplacePolicy %v; want %s", k["DeletionPolicy"], k["UpdateReplacePolicy"], v.deletionPolicy)
+			}
+			if d, _ := props(k)["Description"].(string); !strings.Contains(d, v.props.BucketName) {
+				t.Errorf("key description %q does not name the bucket", d)
 			}
 			cdktest.Check(t, "key alias", func() {
-				e.tpl.HasResourceProperties(jsii.String("AWS::KMS::Alias"), &map[string]any{
-					"AliasName": "alias/" + tc.name, "TargetKeyId": getAtt(keyID, "Arn"),
+				v.tpl.HasResourceProperties(jsii.String("AWS::KMS::Alias"), &map[string]any{
+					"AliasName": "alias/" + v.props.BucketName, "TargetKeyId": getAtt(keyID, "Arn"),
 				})
 			})
+		})
+	}
+}
 
-			// Nothing that could empty a bucket: no autoDeleteObjects custom resource or Lambda.
-			for _, typ := range []string{"Custom::S3AutoDeleteObjects", "AWS::Lambda::Function", "AWS::IAM::User", "AWS::IAM::AccessKey"} {
-				if n := len(resources(e.json, typ)); n != 0 {
-					t.Errorf("%d %s resources; want none", n, typ)
+// Stateful resources keep their logical IDs and construct paths (a change
+// is a replacement), and the fields are those resources.
+func TestConstructTreePinned(t *testing.T) {
+	for _, v := range getFixture(t).variants() {
+		t.Run(v.name, func(t *testing.T) {
+			for typ, want := range map[string][]string{
+				"AWS::S3::Bucket": {logBucketID, uploadsBucketID},
+				"AWS::KMS::Key":   {keyID},
+			} {
+				if got := slices.Sorted(maps.Keys(resources(v.json, typ))); !slices.Equal(got, want) {
+					t.Errorf("%s logical IDs %v, want %v", typ, got, want)
 				}
 			}
+			for id, path := range map[string]string{
+				uploadsBucketID: "Storage/Uploads", logBucketID: "Storage/AccessLogs", keyID: "Storage/Key",
+			} {
+				r := v.json["Resources"].(map[string]any)[id].(map[string]any)
+				if got := r["Metadata"].(map[string]any)["aws:cdk:path"]; got != v.name+"/"+path+"/Resource" {
+					t.Errorf("%s construct path %v, want %s/%s/Resource", id, got, v.name, path)
+				}
+			}
+			// The bucket with the configured name is the pinned one.
+			cdktest.Check(t, "named bucket", func() {
+				id := v.tpl.GetResourceId(jsii.String("AWS::S3::Bucket"), &map[string]any{
+					"Properties": assertions.Match_ObjectLike(&map[string]any{"BucketName": v.props.BucketName}),
+				})
+				if *id != uploadsBucketID {
+					t.Errorf("the bucket named %s has logical ID %s, pinned %s", v.props.BucketName, *id, uploadsBucketID)
+				}
+			})
 
-			// Fields.
-			equalJSON(t, "BucketName field", map[string]any{"Ref": uploadsBucketID}, awscdk.Stack_Of(e.uploads.Bucket).Resolve(e.uploads.BucketName))
-			if *e.uploads.Region != region {
-				t.Errorf("Region field = %s, want %s", *e.uploads.Region, region)
+			var got any
+			cdktest.Must(t, func() {
+				got = v.stack.Resolve(&[]*string{v.uploads.Bucket.BucketName(), v.uploads.LogBucket.BucketName(), v.uploads.Key.KeyArn()})
+			})
+			equalJSON(t, "Bucket, LogBucket, Key fields", []any{ref(uploadsBucketID), ref(logBucketID), getAtt(keyID, "Arn")}, got)
+			if got, want := *v.uploads.Node().Path(), v.name+"/Storage"; got != want {
+				t.Errorf("construct path %s, want %s", got, want)
 			}
 		})
 	}
 }
 
-// The construct follows its Config, not the environment name.
-func TestCustomConfig(t *testing.T) {
-	e := shared(t).custom
-	b := resources(e.json, "AWS::S3::Bucket")[uploadsBucketID]
-	if b == nil {
-		t.Fatal("no uploads bucket")
-	}
-	if b["DeletionPolicy"] != "Retain" {
-		t.Errorf("removalPolicy retain gave DeletionPolicy %v", b["DeletionPolicy"])
-	}
-	rules := b["Properties"].(map[string]any)["LifecycleConfiguration"].(map[string]any)["Rules"].([]any)
-	equalJSON(t, "noncurrent rule", map[string]any{"Id": "ExpireNoncurrentVersions", "Status": "Enabled", "ExpiredObjectDeleteMarker": true,
-		"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 12}}, rules[1])
-	equalJSON(t, "IA rule", map[string]any{"Id": "CurrentVersionsToInfrequentAccess", "Status": "Enabled",
-		"Transitions": []any{map[string]any{"StorageClass": "STANDARD_IA", "TransitionInDays": 45}}}, rules[2])
-	lr := resources(e.json, "AWS::S3::Bucket")[logBucketID]["Properties"].(map[string]any)["LifecycleConfiguration"].(map[string]any)["Rules"].([]any)
-	if got := lr[0].(map[string]any)["ExpirationInDays"]; got != float64(34) {
-		t.Errorf("log expiry %v, want 34", got)
-	}
-}
-
-// Stateful resources keep their logical IDs: a change is a replacement.
-func TestLogicalIDsPinned(t *testing.T) {
-	f := shared(t)
-	for name, e := range f.envs {
-		for typ, want := range map[string][]string{
-			"AWS::S3::Bucket": {uploadsBucketID, logBucketID},
-			"AWS::KMS::Key":   {keyID},
-		} {
-			got := resources(e.json, typ)
-			for _, id := range want {
-				if _, ok := got[id]; !ok {
-					t.Errorf("%s: %s %s missing; found %v", name, typ, id, keys(got))
-				}
-			}
-			if len(got) != len(want) {
-				t.Errorf("%s: %d %s resources, want %d", name, len(got), typ, len(want))
-			}
-		}
-	}
-	// The bucket with the configured name is the pinned one.
-	cdktest.Check(t, "named bucket", func() {
-		id := f.envs["production"].tpl.GetResourceId(jsii.String("AWS::S3::Bucket"), &map[string]any{
-			"Properties": assertions.Match_ObjectLike(&map[string]any{"BucketName": "medbookings-uploads-production"}),
-		})
-		if *id != uploadsBucketID {
-			t.Errorf("the production bucket's logical ID is %s, pinned %s", *id, uploadsBucketID)
-		}
-	})
-}
-
-// GrantUploads gives the grantee exactly these two statements, nothing else,
-// and touches no resource policy.
+// GrantUploads gives the grantee exactly two statements, in the managed
+// policy it was given: put/get/delete on the bucket's objects, and the key
+// through S3 in the bucket's region; it touches no resource policy, and
+// suppresses AwsSolutions-IAM5 on the policy for exactly the objects ARN.
 func TestGrantUploads(t *testing.T) {
-	f := shared(t)
-	for name, e := range f.envs {
-		t.Run(name, func(t *testing.T) {
-			policies := resources(e.json, "AWS::IAM::Policy")
-			if len(policies) != 1 {
-				t.Fatalf("want one IAM policy (the role's), have %v", keys(policies))
+	for _, v := range getFixture(t).variants() {
+		t.Run(v.name, func(t *testing.T) {
+			if !*v.grant.Success() {
+				t.Errorf("GrantUploads did not succeed")
 			}
-			for _, pol := range policies {
-				p := pol["Properties"].(map[string]any)
-				equalJSON(t, "policy roles", []any{map[string]any{"Ref": e.roleID}}, p["Roles"])
-				equalJSON(t, "statements", []any{
-					map[string]any{
-						"Effect":   "Allow",
-						"Action":   []any{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
-						"Resource": map[string]any{"Fn::Join": []any{"", []any{getAtt(uploadsBucketID, "Arn"), "/*"}}},
-					},
-					map[string]any{
-						"Effect":    "Allow",
-						"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey"},
-						"Resource":  getAtt(keyID, "Arn"),
-						"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + region + ".amazonaws.com"}},
-					},
-				}, p["PolicyDocument"].(map[string]any)["Statement"])
+			if n := len(resources(v.json, "AWS::IAM::Policy")); n != 0 {
+				t.Errorf("%d inline IAM policies; the grant belongs in the managed policy", n)
 			}
+			pol := resource(t, v.json, "AWS::IAM::ManagedPolicy", v.policyID)
+			p := props(pol)
+			equalJSON(t, "policy roles", []any{ref(v.roleID)}, p["Roles"])
+			equalJSON(t, "statements", []any{
+				map[string]any{
+					"Effect":   "Allow",
+					"Action":   []any{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
+					"Resource": objects(uploadsBucketID, "/*"),
+				},
+				map[string]any{
+					"Effect":    "Allow",
+					"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey"},
+					"Resource":  getAtt(keyID, "Arn"),
+					"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + cdktest.Region + ".amazonaws.com"}},
+				},
+			}, p["PolicyDocument"].(map[string]any)["Statement"])
+
 			// The grant is identity-based only: no bucket or key policy names the role.
 			for _, typ := range []string{"AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
-				for id, r := range resources(e.json, typ) {
+				for id, r := range resources(v.json, typ) {
 					raw, _ := json.Marshal(r)
-					if strings.Contains(string(raw), e.roleID) {
-						t.Errorf("%s %s mentions the grantee %s", typ, id, e.roleID)
+					if strings.Contains(string(raw), v.roleID) {
+						t.Errorf("%s %s mentions the grantee %s", typ, id, v.roleID)
 					}
 				}
 			}
-			if got, want := e.uploads.ObjectsFinding(), "Resource::<"+uploadsBucketID+".Arn>/*"; got != want {
-				t.Errorf("ObjectsFinding = %q, want %q", got, want)
+
+			finding := v.uploads.ObjectsFinding()
+			if want := "Resource::<" + uploadsBucketID + ".Arn>/*"; finding != want {
+				t.Errorf("ObjectsFinding = %q, want %q", finding, want)
 			}
+			nag, _ := pol["Metadata"].(map[string]any)["cdk_nag"].(map[string]any)
+			suppressions, _ := nag["rules_to_suppress"].([]any)
+			if len(suppressions) != 1 {
+				t.Fatalf("policy suppressions %v, want exactly the IAM5 one", suppressions)
+			}
+			s := suppressions[0].(map[string]any)
+			if s["id"] != "AwsSolutions-IAM5" || s["reason"] == "" {
+				t.Errorf("suppression %v, want AwsSolutions-IAM5 with a reason", s)
+			}
+			equalJSON(t, "IAM5 appliesTo", []any{finding}, s["applies_to"])
 		})
 	}
 }
 
-// AwsSolutions and HIPAA Security report nothing unsuppressed.
+// AllowPublicRead lets the distribution (through its origin access
+// control) get objects under media/ only, and lets CloudFront decrypt them
+// for distributions of this account only.
+func TestAllowPublicRead(t *testing.T) {
+	v := getFixture(t).retain
+	var allows []any
+	for _, st := range bucketPolicy(t, v.json, uploadsBucketID) {
+		if st.(map[string]any)["Effect"] != "Deny" {
+			allows = append(allows, st)
+		}
+	}
+	if storage.PublicPrefix != "media/" {
+		t.Errorf("PublicPrefix %q: the hosting construct and the app serve /media/", storage.PublicPrefix)
+	}
+	equalJSON(t, "bucket policy allows", []any{map[string]any{
+		"Sid":       "CloudFrontReadsPublicMedia",
+		"Effect":    "Allow",
+		"Action":    "s3:GetObject",
+		"Principal": map[string]any{"Service": "cloudfront.amazonaws.com"},
+		"Resource":  objects(uploadsBucketID, "/media/*"),
+		"Condition": map[string]any{"StringEquals": map[string]any{"AWS:SourceArn": distributionARN}},
+	}}, allows)
+
+	keyPolicy := props(resource(t, v.json, "AWS::KMS::Key", keyID))["KeyPolicy"].(map[string]any)
+	var cloudfront []any
+	for _, st := range keyPolicy["Statement"].([]any) {
+		if strings.Contains(fmt.Sprint(st), "cloudfront") {
+			cloudfront = append(cloudfront, st)
+		}
+	}
+	equalJSON(t, "key policy for CloudFront", []any{map[string]any{
+		"Sid":       "CloudFrontDecryptsPublicMedia",
+		"Effect":    "Allow",
+		"Action":    "kms:Decrypt",
+		"Principal": map[string]any{"Service": "cloudfront.amazonaws.com"},
+		"Resource":  "*",
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")},
+			"ArnLike": map[string]any{"aws:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:aws:cloudfront::", ref("AWS::AccountId"), ":distribution/*",
+			}}}},
+		},
+	}}, cloudfront)
+}
+
+// cdk-nag (AwsSolutions, HIPAA Security) reports nothing unsuppressed.
+// (CloudFormation validation in strict mode ran with the fixture's
+// synthesis: it fails the fixture, and so every test, if it does not pass.)
 func TestCompliance(t *testing.T) {
-	for _, f := range compliance.Findings(shared(t).asm) {
+	for _, f := range compliance.Findings(getFixture(t).asm) {
 		t.Errorf("finding: %s", f)
 	}
 }
 
-// CloudFormation validation in strict mode (cdk.json's flags) passes.
-func TestCloudFormationValidationStrict(t *testing.T) {
-	s, err := stacks.Load(cdktest.Context(t))
-	if err != nil {
-		t.Fatal(err)
+// New refuses props without a required value, naming it.
+func TestBadProps(t *testing.T) {
+	valid := storage.Props{
+		BucketName: "medbookings-uploads-bad", CORSOrigins: []string{"https://example.org"},
+		NoncurrentVersionExpiration: days(1), AccessLogExpiration: days(1),
 	}
-	app := cdktest.NewApp(t, cdktest.AppOptions{Validation: true})
-	for _, e := range s.Environments() {
-		addUploads(t, newTestStack(app, "Test"+e.Title()), e.Storage)
-	}
-	cdktest.Must(t, func() { app.Synth(nil) })
-}
-
-// Wrong settings fail synthesis with the key, the value and what is allowed.
-func TestBadContext(t *testing.T) {
-	const p = "medbookings.staging.storage."
-	const pp = "medbookings.production.storage."
 	cases := []struct {
-		name      string
-		overrides map[string]any
-		want      []string // substrings of the error
+		missing string
+		change  func(p *storage.Props)
 	}{
-		{"origin of another site", map[string]any{p + "corsOrigins": `["https://evil.example.com"]`},
-			[]string{p + "corsOrigins[0]", `"https://evil.example.com"`, "one of https://staging.medbookings.co.za"}},
-		{"production origin in staging", map[string]any{p + "corsOrigins": `["https://medbookings.co.za"]`},
-			[]string{p + "corsOrigins[0]", `"https://medbookings.co.za"`, "one of https://staging.medbookings.co.za"}},
-		{"plain http origin", map[string]any{pp + "corsOrigins": `["https://medbookings.co.za","http://www.medbookings.co.za"]`},
-			[]string{pp + "corsOrigins[1]", `"http://www.medbookings.co.za"`, "one of https://medbookings.co.za, https://www.medbookings.co.za"}},
-		{"trailing slash origin", map[string]any{p + "corsOrigins": `["https://staging.medbookings.co.za/"]`},
-			[]string{p + "corsOrigins[0]", `"https://staging.medbookings.co.za/"`, "one of https://staging.medbookings.co.za"}},
-		{"repeated origin", map[string]any{pp + "corsOrigins": `["https://medbookings.co.za","https://medbookings.co.za"]`},
-			[]string{pp + "corsOrigins[1]", `"https://medbookings.co.za"`, "repeats corsOrigins[0]"}},
-		{"no origin", map[string]any{p + "corsOrigins": `[]`},
-			[]string{p + "corsOrigins", "[]", "at least one of https://staging.medbookings.co.za"}},
-		{"upper case bucket name", map[string]any{p + "bucketName": "MedBookings-Uploads"},
-			[]string{p + "bucketName", `"MedBookings-Uploads"`, "an S3 bucket name: 3-63 characters of a-z"}},
-		{"underscore bucket name", map[string]any{p + "bucketName": "medbookings_uploads"},
-			[]string{p + "bucketName", `"medbookings_uploads"`, "an S3 bucket name"}},
-		{"dotted bucket name", map[string]any{p + "bucketName": "uploads.medbookings.co.za"},
-			[]string{p + "bucketName", `"uploads.medbookings.co.za"`, "without '.'"}},
-		{"same bucket in both", map[string]any{p + "bucketName": "medbookings-uploads-production"},
-			[]string{p + "bucketName", `"medbookings-uploads-production"`, "other than production's"}},
-		{"removal policy", map[string]any{pp + "removalPolicy": "snapshot"},
-			[]string{pp + "removalPolicy", `"snapshot"`, "one of retain, destroy"}},
-		{"IA too early", map[string]any{pp + "infrequentAccessAfterDays": "10"},
-			[]string{pp + "infrequentAccessAfterDays", "10", "from 30 to 3650"}},
-		{"noncurrent zero", map[string]any{p + "noncurrentVersionExpirationDays": "0"},
-			[]string{p + "noncurrentVersionExpirationDays", "0", "from 1 to 3650"}},
-		{"log expiry", map[string]any{p + "accessLogExpirationDays": "-1"},
-			[]string{p + "accessLogExpirationDays", "-1", "from 1 to 3650"}},
-		{"unknown key", map[string]any{p + "autoDeleteObjects": "true"},
-			[]string{p + "autoDeleteObjects", "one of the known keys"}},
+		{"BucketName", func(p *storage.Props) { p.BucketName = "" }},
+		{"CORSOrigins", func(p *storage.Props) { p.CORSOrigins = nil }},
+		{"NoncurrentVersionExpiration", func(p *storage.Props) { p.NoncurrentVersionExpiration = nil }},
+		{"AccessLogExpiration", func(p *storage.Props) { p.AccessLogExpiration = nil }},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := cdktest.Context(t)
-			for k, v := range tc.overrides {
-				ctx[k] = v
+		t.Run(tc.missing, func(t *testing.T) {
+			p := valid
+			tc.change(&p)
+			stack := cdktest.BareStack(t, "Bad")
+			msg := func() (msg string) {
+				defer func() {
+					if r := recover(); r != nil {
+						msg = fmt.Sprint(r)
+					}
+				}()
+				storage.New(stack, "Storage", p)
+				return ""
+			}()
+			if msg == "" {
+				t.Fatalf("New accepted props without %s", tc.missing)
 			}
-			_, err := stacks.Load(ctx)
-			if err == nil {
-				t.Fatalf("Load accepted %v", tc.overrides)
-			}
-			var line string
-			for _, l := range strings.Split(err.Error(), "\n") {
-				if strings.Contains(l, tc.want[0]+":") {
-					line = l
-				}
-			}
-			if line == "" {
-				t.Fatalf("no problem reported for %s in:\n%v", tc.want[0], err)
-			}
-			for _, w := range tc.want[1:] {
-				if !strings.Contains(line, w) {
-					t.Errorf("problem %q does not contain %q", line, w)
+			for _, w := range []string{"storage.New", tc.missing, "required"} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("panic %q does not contain %q", msg, w)
 				}
 			}
 		})

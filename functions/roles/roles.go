@@ -12,8 +12,38 @@
 //     SELECT on every table in it, including tables the application role
 //     creates later (ALTER DEFAULT PRIVILEGES), and its sessions default to
 //     read-only transactions;
+//   - the application role's clone (CloneName) exists for Secrets Manager's
+//     multi-user rotation, can log in (with the password the rotation sets;
+//     none before), is a member of the application role and acts as it:
+//     every session of the clone starts with SET ROLE to the application
+//     role (see below);
 //   - nothing is changed when all of that already holds (re-running is a
 //     no-op), and nothing is ever dropped.
+//
+// # Multi-user rotation
+//
+// Secrets Manager's hosted multi-user rotation for PostgreSQL
+// (SecretsManagerRDSPostgreSQLRotationMultiUser) alternates the application
+// secret between two login roles, the application role and its clone: each
+// rotation, connected as the master user, sets a new password on the role
+// the secret does not name (ALTER USER ... WITH PASSWORD; it would CREATE
+// ROLE the clone and GRANT it the application role if the clone were
+// missing), then switches the secret to it. The other role keeps its
+// password until the following rotation, so servers that still hold the
+// previous value keep connecting.
+//
+// Left alone, objects that a clone session creates (tables of `prisma
+// migrate deploy` run with the rotated secret) would be owned by the clone:
+// the application role could not alter them and the read-only role's
+// default privileges (set for objects of the application role) would not
+// cover them. Ensure therefore creates the clone itself, without a usable
+// password until the first rotation gives it one, grants it the application
+// role WITH INHERIT TRUE, SET TRUE (PostgreSQL 16 separates the two; SET is
+// what allows SET ROLE) and sets `ALTER ROLE <clone> SET role = '<app>'`:
+// every clone session then runs as the application role (current_user is
+// the application role, session_user the clone), so what it creates is the
+// application role's. The rotation finds the clone and only changes its
+// password.
 //
 // Passwords are sent as SCRAM-SHA-256 verifiers computed here, so the clear
 // text never reaches the server (nor its statement log).
@@ -41,6 +71,30 @@ type Role struct {
 	// SetPassword sets Password on a role that already exists; a role that
 	// is created always gets Password.
 	SetPassword bool
+	// OnClone says that Password belongs to the role's clone
+	// (CloneName(Name)) rather than to Name: after a multi-user rotation
+	// the application secret names the clone. Application role only.
+	OnClone bool
+}
+
+// CloneSuffix is what Secrets Manager's multi-user rotation appends to the
+// user name of a secret to get the alternate user (and strips from a name
+// that ends with it).
+const CloneSuffix = "_clone"
+
+// CloneName is the alternate role of user in Secrets Manager's multi-user
+// rotation: user + "_clone". It fails when that is longer than PostgreSQL's
+// 63-byte identifier limit or user is itself a clone name (the rotation
+// would alternate it with the name without the suffix).
+func CloneName(user string) (string, error) {
+	if strings.HasSuffix(user, CloneSuffix) {
+		return "", fmt.Errorf("role %q ends with %q: the multi-user rotation would take it for the clone of %q", user, CloneSuffix, strings.TrimSuffix(user, CloneSuffix))
+	}
+	clone := user + CloneSuffix
+	if len(clone) > 63 {
+		return "", fmt.Errorf("role %q is too long for a multi-user rotation: its clone %q would exceed 63 bytes", user, clone)
+	}
+	return clone, nil
 }
 
 // Spec is what Ensure makes true.
@@ -88,6 +142,14 @@ func (s Spec) Validate() error {
 	if s.App.Name == s.ReadOnly.Name {
 		errs = append(errs, fmt.Errorf("the application and read-only roles must differ (both %q)", s.App.Name))
 	}
+	if clone, err := CloneName(s.App.Name); err != nil {
+		errs = append(errs, err)
+	} else if clone == s.ReadOnly.Name {
+		errs = append(errs, fmt.Errorf("the read-only role %q is the application role's clone", s.ReadOnly.Name))
+	}
+	if s.ReadOnly.OnClone {
+		errs = append(errs, errors.New("only the application role has a clone"))
+	}
 	for _, r := range []Role{s.App, s.ReadOnly} {
 		if len(r.Password) < 16 || len(r.Password) > 1024 || strings.ContainsRune(r.Password, 0) {
 			errs = append(errs, fmt.Errorf("the password of %q must be 16 to 1024 bytes without NUL", r.Name))
@@ -112,12 +174,20 @@ func Ensure(ctx context.Context, conn *pgx.Conn, s Spec) ([]Change, error) {
 	defer func() { _ = tx.Rollback(ctx) }()
 	e := &ensurer{ctx: ctx, tx: tx}
 
-	for _, r := range []Role{s.App, s.ReadOnly} {
+	// The application password is the clone's when the secret names the
+	// clone; the other role of the pair is created without a password (the
+	// rotation gives it one) and its password is never changed here.
+	cloneName, _ := CloneName(s.App.Name)
+	appRole, cloneRole := s.App, Role{Name: cloneName}
+	if s.App.OnClone {
+		appRole, cloneRole = Role{Name: s.App.Name}, Role{Name: cloneName, Password: s.App.Password, SetPassword: s.App.SetPassword}
+	}
+	for _, r := range []Role{appRole, s.ReadOnly, cloneRole} {
 		if err := e.role(r); err != nil {
 			return nil, err
 		}
 	}
-	app, ro, schema := ident(s.App.Name), ident(s.ReadOnly.Name), ident(s.Schema)
+	app, ro, schema, clone := ident(s.App.Name), ident(s.ReadOnly.Name), ident(s.Schema), ident(cloneName)
 
 	// The master user must be able to act as the application role to give it
 	// the schema and set its default privileges (PostgreSQL 16 no longer
@@ -166,6 +236,17 @@ func Ensure(ctx context.Context, conn *pgx.Conn, s Spec) ([]Change, error) {
 			"ALTER ROLE " + ro + " SET search_path = " + schema},
 		{roleSettingMissing, []any{s.ReadOnly.Name, "default_transaction_read_only=on"},
 			"ALTER ROLE " + ro + " SET default_transaction_read_only = on"},
+		// The clone acts as the application role (see the package comment).
+		// PostgreSQL 16: SET TRUE allows SET ROLE, INHERIT TRUE gives the
+		// privileges without it (what the rotation's own GRANT would give).
+		{`SELECT NOT EXISTS (SELECT 1 FROM pg_auth_members m
+		   WHERE m.roleid = to_regrole($1) AND m.member = to_regrole($2) AND m.inherit_option AND m.set_option)`,
+			[]any{s.App.Name, cloneName},
+			"GRANT " + app + " TO " + clone + " WITH INHERIT TRUE, SET TRUE"},
+		{roleSettingMissing, []any{cloneName, "role=" + s.App.Name},
+			"ALTER ROLE " + clone + " SET role = " + literal(s.App.Name)},
+		{roleSettingMissing, []any{cloneName, "search_path=" + s.Schema},
+			"ALTER ROLE " + clone + " SET search_path = " + schema},
 	}
 	for _, st := range steps {
 		if err := e.when(st.cond, st.args, st.stmt); err != nil {
@@ -225,6 +306,8 @@ func (e *ensurer) when(cond string, args []any, stmt string) error {
 	return e.exec(stmt)
 }
 
+// role makes r exist as a login role; an empty Password creates it without
+// one (it cannot log in with a password until one is set).
 func (e *ensurer) role(r Role) error {
 	var exists, canLogin, super bool
 	err := e.tx.QueryRow(e.ctx, `SELECT true, rolcanlogin, rolsuper FROM pg_roles WHERE rolname = $1`, r.Name).Scan(&exists, &canLogin, &super)
@@ -235,18 +318,22 @@ func (e *ensurer) role(r Role) error {
 		return fmt.Errorf("role %q exists and is a superuser; refusing to manage it", r.Name)
 	}
 	if !exists {
+		create := "CREATE ROLE " + ident(r.Name) + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+		if r.Password == "" {
+			return e.exec(create)
+		}
 		v, err := ScramVerifier(r.Password)
 		if err != nil {
 			return err
 		}
-		return e.exec("CREATE ROLE " + ident(r.Name) + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD " + literal(v))
+		return e.exec(create + " PASSWORD " + literal(v))
 	}
 	if !canLogin {
 		if err := e.exec("ALTER ROLE " + ident(r.Name) + " LOGIN"); err != nil {
 			return err
 		}
 	}
-	if r.SetPassword {
+	if r.SetPassword && r.Password != "" {
 		v, err := ScramVerifier(r.Password)
 		if err != nil {
 			return err

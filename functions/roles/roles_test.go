@@ -5,10 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,79 +15,36 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/functions/roles"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/pgtest"
 )
 
 // update is accepted (and unused) so that `go test ./... -update`, which
 // refreshes the golden templates elsewhere, runs this package too.
 var _ = flag.Bool("update", false, "unused in this package")
 
-// The tests run against a real PostgreSQL server that TestMain starts from
-// Debian's postgresql package (testdata/start-postgres.sh). They fail when it
-// cannot start, unless MEDBOOKINGS_SKIP_POSTGRES=1 says so explicitly.
+// The tests run against a real PostgreSQL 16 server (internal/pgtest) that
+// TestMain starts, made to look like a fresh RDS instance.
 
 const masterPassword = "master-password-0123456789"
 
-var (
-	port     int
-	startErr error
-)
+var srv *pgtest.Server
 
 func TestMain(m *testing.M) {
-	if os.Getenv("MEDBOOKINGS_SKIP_POSTGRES") == "1" {
-		os.Exit(m.Run())
+	var err error
+	srv, err = pgtest.Start(pgtest.Options{})
+	if err == nil {
+		err = srv.BootstrapRDS("master", masterPassword, "medbookings")
 	}
-	dir, err := os.MkdirTemp("", "medbookings-pg-")
 	if err != nil {
-		startErr = err
-		os.Exit(m.Run())
-	}
-	script := func(name string) string { return filepath.Join("testdata", name) }
-	port, startErr = freePort()
-	if startErr == nil {
-		out, err := exec.Command(script("start-postgres.sh"), dir, fmt.Sprint(port)).CombinedOutput()
-		if err != nil {
-			startErr = fmt.Errorf("start-postgres.sh: %v\n%s", err, out)
-		}
-	}
-	if startErr == nil {
-		startErr = bootstrap(dir)
+		fmt.Fprintln(os.Stderr, err)
+		_ = srv.Stop()
+		os.Exit(1)
 	}
 	code := m.Run()
-	if out, err := exec.Command(script("stop-postgres.sh"), dir).CombinedOutput(); err != nil && startErr == nil {
-		fmt.Fprintf(os.Stderr, "stop-postgres.sh: %v\n%s", err, out)
+	if err := srv.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
-	_ = os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// bootstrap makes the cluster look like a fresh RDS instance: a master user
-// that is NOT a superuser but has CREATEROLE and CREATEDB, owning the
-// application database.
-func bootstrap(dir string) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=postgres dbname=postgres sslmode=disable", dir, port))
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	for _, s := range []string{
-		"CREATE ROLE master LOGIN CREATEROLE CREATEDB PASSWORD '" + masterPassword + "'",
-		"CREATE DATABASE medbookings OWNER master",
-	} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			return fmt.Errorf("%s: %w", s, err)
-		}
-	}
-	return nil
 }
 
 func connect(t *testing.T, user, password string) *pgx.Conn {
@@ -106,22 +60,7 @@ func connect(t *testing.T, user, password string) *pgx.Conn {
 func tryConnect(user, password string) (*pgx.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=127.0.0.1 port=%d dbname=medbookings sslmode=disable", port))
-	if err != nil {
-		return nil, err
-	}
-	cfg.User, cfg.Password = user, password
-	return pgx.ConnectConfig(ctx, cfg)
-}
-
-func needPostgres(t *testing.T) {
-	t.Helper()
-	if os.Getenv("MEDBOOKINGS_SKIP_POSTGRES") == "1" {
-		t.Skip("MEDBOOKINGS_SKIP_POSTGRES=1: PostgreSQL-backed tests skipped")
-	}
-	if startErr != nil {
-		t.Fatalf("cannot start PostgreSQL (install Debian's postgresql package, or set MEDBOOKINGS_SKIP_POSTGRES=1 to skip explicitly): %v", startErr)
-	}
+	return pgx.Connect(ctx, srv.DSN(user, password, "medbookings"))
 }
 
 func spec(prefix string) roles.Spec {
@@ -157,7 +96,6 @@ func exec1(t *testing.T, conn *pgx.Conn, stmt string) error {
 }
 
 func TestEnsureCreatesThenReRunChangesNothing(t *testing.T) {
-	needPostgres(t)
 	s := spec("idem")
 
 	// GIVEN a fresh database WHEN Ensure runs THEN it creates everything.
@@ -168,6 +106,9 @@ func TestEnsureCreatesThenReRunChangesNothing(t *testing.T) {
 		`CREATE SCHEMA "idem_schema" AUTHORIZATION "idem_app"`,
 		`ALTER DEFAULT PRIVILEGES FOR ROLE "idem_app" IN SCHEMA "idem_schema" GRANT SELECT ON TABLES TO "idem_readonly"`,
 		`ALTER ROLE "idem_readonly" SET default_transaction_read_only = on`,
+		`CREATE ROLE "idem_app_clone" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION`,
+		`GRANT "idem_app" TO "idem_app_clone" WITH INHERIT TRUE, SET TRUE`,
+		`ALTER ROLE "idem_app_clone" SET role = 'idem_app'`,
 	} {
 		if !slices.Contains(first, roles.Change(want)) {
 			t.Errorf("first run: missing change %q in %q", want, first)
@@ -195,7 +136,6 @@ func TestEnsureCreatesThenReRunChangesNothing(t *testing.T) {
 }
 
 func TestPrivilegesGrantedAndDenied(t *testing.T) {
-	needPostgres(t)
 	s := spec("priv")
 	ensure(t, s)
 	ctx := context.Background()
@@ -261,7 +201,6 @@ func TestPrivilegesGrantedAndDenied(t *testing.T) {
 }
 
 func TestPasswordChange(t *testing.T) {
-	needPostgres(t)
 	s := spec("pw")
 	ensure(t, s)
 	old := s.App.Password
@@ -289,7 +228,6 @@ func TestPasswordChange(t *testing.T) {
 }
 
 func TestRepairsDrift(t *testing.T) {
-	needPostgres(t)
 	s := spec("drift")
 	ensure(t, s)
 	master := connect(t, "master", masterPassword)
@@ -312,7 +250,6 @@ func TestRepairsDrift(t *testing.T) {
 }
 
 func TestBadInputRefused(t *testing.T) {
-	needPostgres(t)
 	master := connect(t, "master", masterPassword)
 	ctx := context.Background()
 	count := func() int {
@@ -369,12 +306,7 @@ func TestBadInputRefused(t *testing.T) {
 
 func connectSuper(t *testing.T) *pgx.Conn {
 	t.Helper()
-	// The superuser has no password; it is reachable over the socket only.
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "medbookings-pg-*", fmt.Sprintf(".s.PGSQL.%d", port)))
-	if len(matches) == 0 {
-		t.Fatal("no socket of the test cluster")
-	}
-	conn, err := pgx.Connect(context.Background(), fmt.Sprintf("host=%s port=%d user=postgres dbname=medbookings sslmode=disable", filepath.Dir(matches[0]), port))
+	conn, err := pgx.Connect(context.Background(), srv.SuperuserDSN("medbookings"))
 	if err != nil {
 		t.Fatal(err)
 	}

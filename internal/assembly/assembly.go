@@ -38,9 +38,27 @@ type Stack struct {
 // Template is the part of a CloudFormation template the reports read.
 type Template struct {
 	Description string               `json:"Description"`
+	Transform   StringList           `json:"Transform"`
 	Parameters  map[string]Parameter `json:"Parameters"`
+	Rules       map[string]*Rule     `json:"Rules"`
 	Resources   map[string]*Resource `json:"Resources"`
 	Outputs     map[string]*Output   `json:"Outputs"`
+}
+
+// Rule is a template rule: assertions CloudFormation checks before it
+// creates or updates the stack (CDK writes CheckBootstrapVersion, and apps
+// add their own to refuse a template that must not be deployed).
+type Rule struct {
+	// Name is the key of the rule in the template (filled by Load).
+	Name          string      `json:"-"`
+	RuleCondition any         `json:"RuleCondition"`
+	Assertions    []Assertion `json:"Assertions"`
+}
+
+// Assertion is one assertion of a rule.
+type Assertion struct {
+	Assert            any    `json:"Assert"`
+	AssertDescription string `json:"AssertDescription"`
 }
 
 // Parameter is a template parameter.
@@ -217,6 +235,12 @@ func ParseTemplate(name, file string, raw []byte) (*Stack, error) {
 		}
 		o.Name = name
 	}
+	for name, r := range s.Template.Rules {
+		if r == nil {
+			return nil, fmt.Errorf("%s: rule %s is null", file, name)
+		}
+		r.Name = name
+	}
 	return s, nil
 }
 
@@ -273,6 +297,26 @@ func (s *Stack) OfType(typ string) []*Resource {
 func (s *Stack) OutputNames() []string {
 	names := make([]string, 0, len(s.Template.Outputs))
 	for n := range s.Template.Outputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// RuleNames returns the rule names, sorted.
+func (s *Stack) RuleNames() []string {
+	names := make([]string, 0, len(s.Template.Rules))
+	for n := range s.Template.Rules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ParameterNames returns the parameter names, sorted.
+func (s *Stack) ParameterNames() []string {
+	names := make([]string, 0, len(s.Template.Parameters))
+	for n := range s.Template.Parameters {
 		names = append(names, n)
 	}
 	sort.Strings(names)

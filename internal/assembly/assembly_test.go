@@ -217,15 +217,15 @@ func TestPropertyHelpers(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	for want, v := range map[string]any{
-		"plain":                        "plain",
-		"20":                           20.0,
-		"true":                         true,
-		"${Db}":                        map[string]any{"Ref": "Db"},
-		"${Db.Endpoint.Address}":       map[string]any{"Fn::GetAtt": []any{"Db", "Endpoint.Address"}},
-		"https://${App.DefaultDomain}": map[string]any{"Fn::Join": []any{"", []any{"https://", map[string]any{"Fn::GetAtt": []any{"App", "DefaultDomain"}}}}},
-		"arn:${AWS::Partition}:x":      map[string]any{"Fn::Sub": "arn:${AWS::Partition}:x"},
-		"[a, ${B}]":                    []any{"a", map[string]any{"Ref": "B"}},
-		`{"Fn::Select":[0,["a"]]}`:     map[string]any{"Fn::Select": []any{0.0, []any{"a"}}},
+		"plain":                     "plain",
+		"20":                        20.0,
+		"true":                      true,
+		"${Db}":                     map[string]any{"Ref": "Db"},
+		"${Db.Endpoint.Address}":    map[string]any{"Fn::GetAtt": []any{"Db", "Endpoint.Address"}},
+		"https://${Cdn.DomainName}": map[string]any{"Fn::Join": []any{"", []any{"https://", map[string]any{"Fn::GetAtt": []any{"Cdn", "DomainName"}}}}},
+		"arn:${AWS::Partition}:x":   map[string]any{"Fn::Sub": "arn:${AWS::Partition}:x"},
+		"[a, ${B}]":                 []any{"a", map[string]any{"Ref": "B"}},
+		`{"Fn::Select":[0,["a"]]}`:  map[string]any{"Fn::Select": []any{0.0, []any{"a"}}},
 	} {
 		if got := assembly.Render(v); got != want {
 			t.Errorf("Render(%v) = %q, want %q", v, got, want)

@@ -182,8 +182,10 @@ func (s *Stack) ReferencedBy(id string) []string {
 }
 
 // Render writes a template value as readable text: literals as they are,
-// references as ${LogicalId} and ${LogicalId.Attribute}, Fn::Join and
-// Fn::Sub spelled out; anything else as compact JSON. It never resolves
+// references as ${LogicalId} and ${LogicalId.Attribute}, other stacks'
+// outputs as ${Stack[region]:Output} (Fn::GetStackOutput) and
+// ${import:Export} (Fn::ImportValue), Fn::Join and Fn::Sub spelled out;
+// anything else as compact JSON. It never resolves
 // anything, so a secret's value is never shown (only its reference).
 func Render(v any) string {
 	switch x := v.(type) {
@@ -223,6 +225,10 @@ func Render(v any) string {
 							}
 							return strings.Join(parts, sep)
 						}
+					}
+				case "Fn::GetStackOutput", "Fn::ImportValue":
+					if r, ok := stackOutputRef(x); ok {
+						return r.String()
 					}
 				case "Fn::Sub":
 					switch a := arg.(type) {

@@ -1,6 +1,7 @@
-// Package cdktest is the test harness shared by every test package: it builds
-// the app from the real cdk.json context, turns failed jsii assertions
-// (panics) into test failures, and reads and writes golden templates.
+// Package cdktest is the test harness shared by every test package: it makes
+// apps with the real cdk.json feature flags (and bare stacks for construct
+// tests), turns failed jsii assertions (panics) into test failures, reads and
+// writes golden templates, and builds the test app bundle.
 //
 // Every test package of this module imports it, so `go test ./... -update`
 // is understood by all of them.
@@ -72,8 +73,6 @@ func Context(t testing.TB) map[string]any {
 
 // AppOptions change how NewApp builds an app.
 type AppOptions struct {
-	// Overrides are extra context values, as `cdk synth -c KEY=VALUE` gives them.
-	Overrides map[string]any
 	// Validation turns on CDK's built-in CloudFormation validation (slow:
 	// about 2 s per synthesis); unit tests leave it off and one test runs it.
 	Validation bool
@@ -84,16 +83,20 @@ type AppOptions struct {
 	Outdir string
 }
 
-// NewApp creates an app with cdk.json's context plus the overrides.
+// NewApp creates an app with cdk.json's feature flags (every context key
+// but the MedBookings settings, which tests load with stacks.Load from
+// Context and hand to stacks.Build).
 func NewApp(t testing.TB, opts AppOptions) awscdk.App {
 	t.Helper()
-	ctx := Context(t)
+	ctx := map[string]any{}
+	for k, v := range Context(t) {
+		if k != "medbookings" {
+			ctx[k] = v
+		}
+	}
 	// as the CLI does: every resource records its construct path, which the
 	// golden templates and the diagrams use
 	ctx["aws:cdk:enable-path-metadata"] = true
-	for k, v := range opts.Overrides {
-		ctx[k] = v
-	}
 	var app awscdk.App
 	Must(t, func() {
 		app = awscdk.NewApp(&awscdk.AppProps{
@@ -104,6 +107,21 @@ func NewApp(t testing.TB, opts AppOptions) awscdk.App {
 		})
 	})
 	return app
+}
+
+// Region is where the construct tests' bare stacks are.
+const Region = "eu-west-1"
+
+// BareStack is an account-agnostic stack in Region of a new app with
+// cdk.json's feature flags: the scope of a construct test.
+func BareStack(t testing.TB, id string) awscdk.Stack {
+	t.Helper()
+	app := NewApp(t, AppOptions{})
+	var stack awscdk.Stack
+	Must(t, func() {
+		stack = awscdk.NewStack(app, jsii.String(id), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(Region)}})
+	})
+	return stack
 }
 
 func outdir(dir string) *string {

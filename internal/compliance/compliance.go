@@ -64,3 +64,28 @@ func Findings(asm cxapi.CloudAssembly) []Finding {
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }
+
+// SuppressOnly suppresses rule on scope for the exact findings listed
+// (cdk-nag appliesTo, e.g. "Resource::<Bucket.Arn>/*"): any other finding of
+// the rule on scope still fails.
+func SuppressOnly(scope constructs.IConstruct, rule, reason string, findings ...string) {
+	appliesTo := make([]any, len(findings))
+	for i, f := range findings {
+		appliesTo[i] = jsii.String(f)
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(scope, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &appliesTo,
+	}}, jsii.Bool(true))
+}
+
+// SuppressMatching suppresses rule on scope for the findings that match one
+// of the regular expressions (written as cdk-nag wants them: "/^...$/").
+func SuppressMatching(scope constructs.IConstruct, rule, reason string, regexes ...string) {
+	appliesTo := make([]any, len(regexes))
+	for i, r := range regexes {
+		appliesTo[i] = &cdknag.RegexAppliesTo{Regex: jsii.String(r)}
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(scope, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String(rule), Reason: jsii.String(reason), AppliesTo: &appliesTo,
+	}}, jsii.Bool(true))
+}

@@ -50,14 +50,23 @@ var referenceRE = regexp.MustCompile(`^(\{\{resolve:(secretsmanager|ssm|ssm-secu
 // (NEXT_PUBLIC_GOOGLE_MAPS_API_KEY, set from cdk.json's googleMapsApiKey).
 // Such a key is protected by its HTTP-referrer and API restrictions in
 // Google Cloud, not by secrecy; anywhere else a Google API key is a finding.
-var PublicKeyContext = regexp.MustCompile(`NEXT_PUBLIC_GOOGLE_MAPS_API_KEY|"googleMapsApiKey"`)
+var PublicKeyContext = regexp.MustCompile(`NEXT_PUBLIC_GOOGLE_MAPS_API_KEY|googleMapsApiKey`)
 
 const googleAPIKey = "Google API key"
 
-// ScanText reports every credential-shaped string in text, line by line.
+// AllowMarker on a line says that what looks like a credential there is
+// not one (a test's fake password, a documented placeholder); the line must
+// say why.
+const AllowMarker = "secretscan:allow"
+
+// ScanText reports every credential-shaped string in text, line by line,
+// except on lines marked with AllowMarker.
 func ScanText(where, text string) []Finding {
 	var out []Finding
 	for i, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, AllowMarker) {
+			continue
+		}
 		public := PublicKeyContext.MatchString(line)
 		for _, p := range tokenPatterns {
 			if p.name == googleAPIKey && public {
@@ -130,13 +139,13 @@ func isLiteralSecret(name, value string) bool {
 		return false // Next.js inlines these into the browser bundle: public by definition
 	}
 	lower := strings.ToLower(name)
-	for _, suffix := range []string{"arn", "name", "id", "ids", "type", "length", "policy", "key_id", "keyid", "enabled", "rotation", "template", "characters", "encryption"} {
+	for _, suffix := range []string{"arn", "name", "id", "ids", "type", "length", "policy", "key_id", "keyid", "enabled", "rotation", "template", "characters", "encryption", "generation"} {
 		if strings.HasSuffix(lower, suffix) {
 			return false
 		}
 	}
 	switch strings.ToLower(value) {
-	case "true", "false", "enabled", "disabled":
+	case "true", "false", "enabled", "disabled", "required", "optional":
 		return false
 	}
 	return !referenceRE.MatchString(value)

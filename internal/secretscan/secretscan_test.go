@@ -66,3 +66,13 @@ func TestScanTemplateAcceptsReferences(t *testing.T) {
 	}}
 	assert.Empty(t, secretscan.ScanTemplate("t", tpl))
 }
+
+func TestAllowMarker(t *testing.T) {
+	dsn := "postgresql://u" + ":p@db/x"
+	text := "dsn := \"" + dsn + "\" // secretscan:" + "allow (a test's fake credentials)\n" +
+		"other := \"" + dsn + "\"\n"
+	got := secretscan.ScanText("f.go", text)
+	if len(got) != 1 || got[0].Where != "f.go:2" {
+		t.Fatalf("only the unmarked line is a finding, got %v", got)
+	}
+}

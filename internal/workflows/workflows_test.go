@@ -63,7 +63,7 @@ func TestWorkflowsMatchDelivery(t *testing.T) {
 		}
 		return b
 	}
-	staging, production := stacks.Environment{Name: "staging"}, stacks.Environment{Name: "production"}
+	staging, production := "MedBookingsInfraStack-Staging", "MedBookingsInfraStack-Production"
 	read := func(name string) string {
 		b, err := os.ReadFile(filepath.Join(cdktest.RepoRoot(), ".github", "workflows", name))
 		if err != nil {
@@ -77,17 +77,23 @@ func TestWorkflowsMatchDelivery(t *testing.T) {
 	}{
 		{"pr.yml", []string{
 			"role/" + delivery.DiffRoleName, "--method template", "pull_request:", stacks.DeliveryStackName,
-			staging.StackName(), production.StackName(), "id-token: write", "pull-requests: write",
+			staging, production, "MedBookingsEdge-Staging", "MedBookingsEdge-Production", "id-token: write", "pull-requests: write",
+			"scripts/build-app.sh", "medbookings.staging.hosting.bundle=", "medbookings.production.hosting.bundle=",
+		}},
+		{"deploy.yml", []string{
+			"role/medbookings-github-deploy-${{ inputs.environment }}", "environment: ${{ inputs.environment }}",
+			"--require-approval never", "id-token: write", "node-version: 22", "APP_CHECK=1 bash scripts/build-app.sh",
+			`-c "medbookings.$ENVIRONMENT.hosting.bundle=$BUNDLE"`, `snapshot="medbookings-$ENVIRONMENT-predeploy-${GITHUB_SHA}"`,
+			"OutputKey=='DatabaseInstanceIdentifier'", "aws rds wait db-snapshot-available",
+			`"medbookings/$ENVIRONMENT/build"`, "::add-mask::", "working-directory: infrastructure",
 		}},
 		{"deploy-staging.yml", []string{
-			"role/" + delivery.DeployRoleName("staging") + "\n", "environment: staging", "branches: [" + branch("staging") + "]",
-			"STACK: " + staging.StackName(), "--require-approval never", "id-token: write",
+			"uses: ./.github/workflows/deploy.yml", "environment: staging", "branches: [" + branch("staging") + "]",
+			"stack: " + staging, "snapshot: false", "id-token: write",
 		}},
 		{"deploy-production.yml", []string{
-			"role/" + delivery.DeployRoleName("production") + "\n", "environment: production", "branches: [" + branch("production") + "]",
-			"STACK: " + production.StackName(), "--require-approval never", "id-token: write",
-			`snapshot="` + delivery.SnapshotPrefix("production") + `${GITHUB_SHA}"`,
-			"OutputKey=='DatabaseInstanceIdentifier'", "aws rds wait db-snapshot-available",
+			"uses: ./.github/workflows/deploy.yml", "environment: production", "branches: [" + branch("production") + "]",
+			"stack: " + production, "snapshot: true", "id-token: write",
 		}},
 	} {
 		text := read(tc.file)
@@ -103,14 +109,16 @@ func TestWorkflowsMatchDelivery(t *testing.T) {
 			}
 		}
 	}
-	// Each deploy workflow takes only its own environment's role.
-	for file, other := range map[string]string{"deploy-staging.yml": "production", "deploy-production.yml": "staging"} {
-		if text := read(file); strings.Contains(text, delivery.DeployRoleName(other)) {
-			t.Errorf("%s names %s, the role of the %s environment", file, delivery.DeployRoleName(other), other)
-		}
+	// The role is the environment's: the GitHub environment of the job and
+	// the role's trust are the same name.
+	deploy := read("deploy.yml")
+	if strings.Index(deploy, "create-db-snapshot") > strings.Index(deploy, `cdk deploy "$STACK"`) {
+		t.Error("deploy.yml must take the snapshot before cdk deploy")
 	}
-	prod := read("deploy-production.yml")
-	if strings.Index(prod, "create-db-snapshot") > strings.Index(prod, "cdk deploy \"$STACK\"") {
-		t.Error("deploy-production.yml must take the snapshot before cdk deploy")
+	if strings.Index(deploy, "build-app.sh") > strings.Index(deploy, "cdk synth") {
+		t.Error("deploy.yml must build the app before synthesizing with it")
+	}
+	if !strings.HasPrefix(delivery.DeployRoleName("staging"), "medbookings-github-deploy-") {
+		t.Error("the deploy workflow composes the role name as medbookings-github-deploy-<environment>")
 	}
 }

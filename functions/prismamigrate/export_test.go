@@ -1,0 +1,4 @@
+package prismamigrate
+
+// ChecksumMatches exposes checksumMatches to the tests.
+var ChecksumMatches = checksumMatches
