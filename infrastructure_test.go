@@ -465,8 +465,10 @@ var statefulResources = []struct {
 	{"DatabasePostgresLogGroupA9B66AF1", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	{"DatabaseUpgradeLogGroupC937990D", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	{"DatabaseRolesFunctionLogsA99D8C7A", "AWS::Logs::LogGroup", "Delete", "Retain"},
-	{"DatabaseAppRotationLogGroup13F1789F", "AWS::Logs::LogGroup", "Delete", "Retain"},
-	{"DatabaseReadOnlyRotationLogGroup0B322FA9", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	// our rotation functions' (2026-12; AWS's hosted ones logged to
+	// groups that production retains when they leave the template)
+	{"DatabaseAppRotationLogs8619D1ED", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	{"DatabaseReadOnlyRotationLogs5D93246D", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	{"NetworkFlowLogs2BEC3212", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	// uploads: medical-practice records
 	{"StorageUploadsBDC5E374", "AWS::S3::Bucket", "Delete", "Retain"},
@@ -487,6 +489,9 @@ var statefulResources = []struct {
 	// monitoring: the alert key and the probe's log group
 	{"MonitoringKey61F0DC42", "AWS::KMS::Key", "Delete", "Retain"},
 	{"MonitoringHealthCheckLogGroupCA058BCA", "AWS::Logs::LogGroup", "Delete", "Retain"},
+	// AWS Backup's vault: production only (staging opts out, "-"); kept
+	// always (a locked vault cannot be deleted while it holds recovery points)
+	{"BackupVaultD1FD0DC4", "AWS::Backup::BackupVault", "-", "Retain"},
 }
 
 // TestEveryStatefulResourceIsListed makes sure a new bucket, key, secret,
@@ -498,7 +503,7 @@ func TestEveryStatefulResourceIsListed(t *testing.T) {
 		listed[r.logicalID] = true
 	}
 	stateful := map[string]bool{"AWS::RDS::DBInstance": true, "AWS::KMS::Key": true, "AWS::SecretsManager::Secret": true,
-		"AWS::Logs::LogGroup": true, "AWS::S3::Bucket": true}
+		"AWS::Logs::LogGroup": true, "AWS::S3::Bucket": true, "AWS::Backup::BackupVault": true}
 	for env, tpl := range b.tpl {
 		resources, _ := cdktest.JSON(t, tpl)["Resources"].(map[string]any)
 		for id, r := range resources {
@@ -521,7 +526,7 @@ func TestStatefulResourcesArePinnedAndKept(t *testing.T) {
 				}
 				res, ok := resources[r.logicalID].(map[string]any)
 				if want == "-" {
-					require.False(t, ok, "%s exists only with an app bundle", r.logicalID)
+					require.False(t, ok, "%s does not exist in %s (an app bundle or AWS Backup only)", r.logicalID, env)
 					return
 				}
 				require.True(t, ok, "stateful resource %s must keep its logical ID", r.logicalID)

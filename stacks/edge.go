@@ -6,6 +6,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/delivery"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/edge"
 )
 
@@ -25,7 +26,8 @@ type EdgeStack struct {
 func NewEdgeStack(scope constructs.Construct, e Environment) *EdgeStack {
 	stack := newStack(scope, e.EdgeStackName,
 		"MedBookings "+e.Name+" edge (us-east-1): CloudFront's certificate and the Lambda@Edge body hash of "+e.StackName,
-		&awscdk.Environment{Region: jsii.String(edge.Region), Account: e.Account}, e.TerminationProtection, envTags(e))
+		&awscdk.Environment{Region: jsii.String(edge.Region), Account: e.Account}, e.Qualifier, e.TerminationProtection, envTags(e))
+	delivery.Confine(stack, e.Name)
 	var zone awsroute53.IHostedZone
 	if e.HostedZoneID != "" {
 		zone = awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{

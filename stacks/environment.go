@@ -26,6 +26,8 @@ type Environment struct {
 	// Region and Account (nil: account-agnostic) of the environment stack.
 	Region  string
 	Account *string
+	// Qualifier is the CDK bootstrap qualifier its stacks deploy with.
+	Qualifier string
 	// Domain is the shared apex domain; HostedZoneID its Route 53 zone or "".
 	Domain, HostedZoneID string
 	// AlertEmail receives the alarms, the budget and the DMARC reports.
@@ -105,6 +107,7 @@ func (s *Settings) derive(name string) Environment {
 		Region:                s.Shared.Region,
 		Domain:                s.Shared.Domain,
 		HostedZoneID:          s.Shared.HostedZoneID,
+		Qualifier:             e.BootstrapQualifier,
 		AlertEmail:            s.Shared.AlertEmail,
 		CanonicalHost:         e.CanonicalHost,
 		RedirectHosts:         e.RedirectHosts,

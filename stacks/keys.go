@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 )
 
 // newDataKey is the environment's key for data at rest: the database
@@ -34,5 +36,6 @@ func newDataKey(stack awscdk.Stack, e Environment) awskms.Key {
 			"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", *stack.Partition(), *stack.Region(), *stack.Account()),
 		}},
 	}), jsii.Bool(true))
+	compliance.GuardGrants(key)
 	return key
 }

@@ -66,8 +66,14 @@ type EnvironmentSettings struct {
 	// log groups) when the stack is deleted; false deletes them with it. The
 	// database is snapshotted either way. Production must retain.
 	RetainOnDelete bool `json:"retainOnDelete"`
+	// BootstrapQualifier is the CDK bootstrap qualifier this environment's
+	// stacks deploy with: its own bootstrap roles, execution policy and
+	// permissions boundary (docs/runbook.md, step 2), so that one
+	// environment's pipeline cannot change the other.
+	BootstrapQualifier string `json:"bootstrapQualifier"`
 
 	Network    NetworkSettings    `json:"network"`
+	Backup     BackupSettings     `json:"backup"`
 	Database   DatabaseSettings   `json:"database"`
 	Storage    StorageSettings    `json:"storage"`
 	Hosting    HostingSettings    `json:"hosting"`
@@ -108,6 +114,21 @@ type DatabaseSettings struct {
 	// StopSchedule lists daily windows in which the instance is stopped (and
 	// the site with it); production must have none.
 	StopSchedule []StopWindow `json:"stopSchedule"`
+}
+
+// BackupSettings configure AWS Backup: daily and monthly recovery points of
+// the database (and the uploads bucket) in a vault under a compliance-mode
+// Vault Lock, outside the reach of anyone who can delete the database.
+type BackupSettings struct {
+	// Enabled turns AWS Backup on; production must have it.
+	Enabled bool `json:"enabled"`
+	// DailyRetentionDays keeps each daily recovery point (7 to 365).
+	DailyRetentionDays int `json:"dailyRetentionDays" config:"optional"`
+	// MonthlyRetentionDays keeps the first recovery point of each month
+	// (0: no monthly points; otherwise 90 to 3650).
+	MonthlyRetentionDays int `json:"monthlyRetentionDays" config:"optional"`
+	// Uploads backs up the uploads bucket as well as the database.
+	Uploads bool `json:"uploads" config:"optional"`
 }
 
 // StopWindow is one daily stop of the database, in UTC.
@@ -214,6 +235,11 @@ func Defaults() EnvironmentSettings {
 			MaintenanceWindow:        "sun:02:30-sun:03:00",
 			SlowStatementThresholdMs: 500,
 		},
+		Backup: BackupSettings{
+			DailyRetentionDays:   35,
+			MonthlyRetentionDays: 365,
+			Uploads:              true,
+		},
 		Hosting: HostingSettings{
 			ServerMemoryMiB: 1536,
 			// Prisma's advice for serverless functions: one connection per
@@ -271,19 +297,21 @@ func renderable(v any) any {
 }
 
 var (
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
-	repoRE     = regexp.MustCompile(`^https://github\.com/[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
-	branchRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
-	zoneRE     = regexp.MustCompile(`^Z[A-Z0-9]{4,31}$`)
-	providerRE = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$`)
-	e164RE     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	googleIDRE = regexp.MustCompile(`^[0-9]{6,}-[a-z0-9]{10,}\.apps\.googleusercontent\.com$`)
-	mapsKeyRE  = regexp.MustCompile(`^AIza[0-9A-Za-z_-]{35}$`)
-	dnsNameRE  = regexp.MustCompile(`^([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	slugRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,49}$`)
-	cspRE      = regexp.MustCompile(`^https://(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	upstashRE  = regexp.MustCompile(`^https://[a-z0-9-]+\.upstash\.io$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	repoRE    = regexp.MustCompile(`^https://github\.com/[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+	branchRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`)
+	zoneRE    = regexp.MustCompile(`^Z[A-Z0-9]{4,31}$`)
+	// CDK's rule for qualifiers (they name S3 buckets and IAM roles).
+	qualifierRE = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
+	providerRE  = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$`)
+	e164RE      = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	googleIDRE  = regexp.MustCompile(`^[0-9]{6,}-[a-z0-9]{10,}\.apps\.googleusercontent\.com$`)
+	mapsKeyRE   = regexp.MustCompile(`^AIza[0-9A-Za-z_-]{35}$`)
+	dnsNameRE   = regexp.MustCompile(`^([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	slugRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,49}$`)
+	cspRE       = regexp.MustCompile(`^https://(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	upstashRE   = regexp.MustCompile(`^https://[a-z0-9-]+\.upstash\.io$`)
 )
 
 // CSPDirectives are the Content-Security-Policy directives cspExtraSources may extend.
@@ -311,6 +339,7 @@ func (s *Settings) validate(ps *config.Problems) {
 	}
 
 	seenHost := map[string]string{}
+	seenQualifier := map[string]string{}
 	budget := 0.0
 	for _, name := range EnvironmentNames {
 		e := s.environment(name)
@@ -332,7 +361,15 @@ func (s *Settings) validate(ps *config.Problems) {
 			}
 			seenHost[h] = hk
 		}
+		if !qualifierRE.MatchString(e.BootstrapQualifier) || e.BootstrapQualifier == DefaultBootstrapQualifier {
+			ps.Add(ek+".bootstrapQualifier", e.BootstrapQualifier,
+				"1 to 10 lower-case letters or digits, not CDK's default %s (the delivery stack's)", DefaultBootstrapQualifier)
+		} else if other, dup := seenQualifier[e.BootstrapQualifier]; dup {
+			ps.Add(ek+".bootstrapQualifier", e.BootstrapQualifier, "a qualifier no other environment uses (%s has it)", other)
+		}
+		seenQualifier[e.BootstrapQualifier] = name
 		e.Network.validate(ek+".network", ps)
+		e.Backup.validate(ek+".backup", ps)
 		e.Database.validate(ek+".database", ps)
 		e.Storage.validate(ek+".storage", ps)
 		e.Hosting.validate(ek+".hosting", s.Shared.Domain, slices.Contains(hosts, s.Shared.Domain), ps)
@@ -345,6 +382,9 @@ func (s *Settings) validate(ps *config.Problems) {
 	p := s.Production
 	if !p.RetainOnDelete {
 		ps.Add(pk+".retainOnDelete", false, "true in production (uploads, secrets, keys and logs are medical-practice records)")
+	}
+	if !p.Backup.Enabled {
+		ps.Add(pk+".backup.enabled", false, "true in production (the backups outside the database's blast radius)")
 	}
 	if !p.Database.DeletionProtection {
 		ps.Add(pk+".database.deletionProtection", false, "true in production")
@@ -368,6 +408,10 @@ func (s *Settings) validate(ps *config.Problems) {
 	}
 }
 
+// DefaultBootstrapQualifier is `cdk bootstrap`'s default qualifier, which
+// the delivery stack (deployed by hand, with administrator credentials) uses.
+const DefaultBootstrapQualifier = "hnb659fds"
+
 // EnvironmentNames are the environments, staging first.
 var EnvironmentNames = []string{"staging", "production"}
 
@@ -384,6 +428,13 @@ var NATKinds = []string{"gateway", "instance"}
 func (n NetworkSettings) validate(key string, ps *config.Problems) {
 	ps.OneOf(key+".nat", n.NAT, NATKinds...)
 	ps.OneOf(key+".flowLogs", n.FlowLogs, "all", "reject")
+}
+
+func (b BackupSettings) validate(key string, ps *config.Problems) {
+	ps.IntRange(key+".dailyRetentionDays", b.DailyRetentionDays, 7, 365)
+	if m := b.MonthlyRetentionDays; m != 0 && (m < 90 || m > 3650) {
+		ps.Add(key+".monthlyRetentionDays", m, "0 (no monthly recovery points) or a whole number from 90 to 3650")
+	}
 }
 
 func (d DatabaseSettings) validate(key string, ps *config.Problems) {

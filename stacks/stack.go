@@ -11,15 +11,20 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/backup"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/database"
+	"github.com/sheigoldberg/medbookings/infrastructure/constructs/delivery"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/hosting"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/monitoring"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/network"
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/storage"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/config"
 )
 
@@ -42,15 +47,19 @@ type MedBookingsStack struct {
 	Storage     *storage.Uploads
 	Hosting     *hosting.Hosting
 	Monitoring  *monitoring.Monitoring
+	// Backup is nil when the environment opts out (backup.enabled).
+	Backup *backup.Backup
 }
 
 // newStack creates a tagged stack.
-func newStack(scope constructs.Construct, name, description string, env *awscdk.Environment, protect bool, tags map[string]string) awscdk.Stack {
+// A qualifier other than "" gives it the synthesizer of that CDK bootstrap
+// qualifier (its bootstrap roles, asset bucket and version parameter).
+func newStack(scope constructs.Construct, name, description string, env *awscdk.Environment, qualifier string, protect bool, tags map[string]string) awscdk.Stack {
 	values := map[string]*string{}
 	for k, v := range tags {
 		values[k] = jsii.String(v)
 	}
-	stack := awscdk.NewStack(scope, jsii.String(name), &awscdk.StackProps{
+	props := &awscdk.StackProps{
 		StackName:             jsii.String(name),
 		Description:           jsii.String(description),
 		Env:                   env,
@@ -59,7 +68,11 @@ func newStack(scope constructs.Construct, name, description string, env *awscdk.
 		// takes tags, including ones CDK does not model.
 		Tags:                  &values,
 		CrossRegionReferences: jsii.Bool(true),
-	})
+	}
+	if qualifier != "" {
+		props.Synthesizer = awscdk.NewDefaultStackSynthesizer(&awscdk.DefaultStackSynthesizerProps{Qualifier: jsii.String(qualifier)})
+	}
+	stack := awscdk.NewStack(scope, jsii.String(name), props)
 	// The same tags on every construct, so that they are visible in the
 	// template (and in `cdk diff`), in a fixed order.
 	for _, k := range []string{TagProject, TagEnvironment, TagManagedBy} {
@@ -80,13 +93,15 @@ func envTags(e Environment) map[string]string {
 func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeStack, bundle *hosting.Bundle) *MedBookingsStack {
 	stack := newStack(scope, e.StackName,
 		"MedBookings "+e.Name+" environment: network, database, uploads storage, hosting (Next.js on Lambda behind CloudFront) and monitoring",
-		&awscdk.Environment{Region: jsii.String(e.Region), Account: e.Account}, e.TerminationProtection, envTags(e))
+		&awscdk.Environment{Region: jsii.String(e.Region), Account: e.Account}, e.Qualifier, e.TerminationProtection, envTags(e))
+	delivery.Confine(stack, e.Name)
 	st := &MedBookingsStack{Stack: stack, Environment: e}
 	s := e.Settings
 
 	key := newDataKey(stack, e)
 	st.Network = network.New(stack, "Network", network.Props{
 		Description:      e.Name,
+		FlowLogGroupName: "/medbookings/" + e.Name + "/vpc-flow-logs",
 		NAT:              network.NAT(s.Network.NAT),
 		FlowLogTraffic:   flowLogTraffic(s.Network.FlowLogs),
 		LogKey:           key,
@@ -117,12 +132,14 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 	})
 	st.Storage = storage.New(stack, "Storage", storage.Props{
 		BucketName:                  e.UploadsBucket,
+		AccessLogBucketName:         e.Prefix + "-access-logs-" + *stack.Account(),
 		RemovalPolicy:               e.Data,
 		CORSOrigins:                 e.Origins,
 		NoncurrentVersionExpiration: days(s.Storage.NoncurrentVersionExpirationDays),
 		InfrequentAccessAfter:       optionalDays(s.Storage.InfrequentAccessAfterDays),
 		AccessLogExpiration:         days(s.Storage.AccessLogExpirationDays),
 	})
+	st.backup(key)
 	var zone awsroute53.IHostedZone
 	if e.HostedZoneID != "" {
 		zone = awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
@@ -171,10 +188,11 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		jobs[i] = j.Path
 	}
 	mon := monitoring.Props{
-		Environment: e.Name,
-		Title:       e.Title,
-		Namespace:   e.Namespace,
-		AlertEmail:  e.AlertEmail,
+		HealthCheckFunctionName: e.Prefix + "-health-probe",
+		Environment:             e.Name,
+		Title:                   e.Title,
+		Namespace:               e.Namespace,
+		AlertEmail:              e.AlertEmail,
 		Thresholds: monitoring.Thresholds{
 			ErrorRatePercent:           m.ErrorRatePercent,
 			ErrorRatePeriod:            minutes(m.ErrorRatePeriodMinutes),
@@ -209,9 +227,43 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		mon.NATInstances = st.Network.NATIDs
 	}
 	st.Monitoring = monitoring.New(stack, "Monitoring", mon)
+	if st.Backup != nil {
+		job := awsevents.EventField_FromPath(jsii.String("$.detail.backupJobId"))
+		state := awsevents.EventField_FromPath(jsii.String("$.detail.state"))
+		reason := awsevents.EventField_FromPath(jsii.String("$.detail.statusMessage"))
+		st.Backup.NotifyFailures(st.Monitoring.TopicTarget(awsevents.RuleTargetInput_FromText(jsii.String(
+			fmt.Sprintf("MedBookings %s: AWS Backup job %s is %s: %s (docs/disaster-recovery.md)", e.Name, *job, *state, *reason)))))
+	}
 	pinLegacyLogicalIDs(stack)
 	st.outputs()
 	return st
+}
+
+// backup puts the database (and the uploads) under AWS Backup, or records
+// why the environment does without.
+func (st *MedBookingsStack) backup(key awskms.IKey) {
+	e, b := st.Environment, st.Environment.Settings.Backup
+	if !b.Enabled {
+		compliance.Suppress(st.Database.Instance, map[string]string{
+			"HIPAA.Security-RDSInBackupPlan": "This environment opts out of AWS Backup (backup.enabled in context; production may not): " +
+				"it holds test data, recovered from RDS automated backups with point-in-time recovery (7 days) and the final " +
+				"snapshot taken on delete and replacement.",
+		})
+		return
+	}
+	resources := []string{*st.Database.Instance.InstanceArn()}
+	if b.Uploads {
+		resources = append(resources, *st.Storage.Bucket.BucketArn())
+	}
+	st.Backup = backup.New(st.Stack, "Backup", backup.Props{
+		VaultName:            e.Prefix,
+		Description:          e.Name,
+		Key:                  key,
+		DailyRetentionDays:   b.DailyRetentionDays,
+		MonthlyRetentionDays: b.MonthlyRetentionDays,
+		Resources:            resources,
+		S3:                   b.Uploads,
+	})
 }
 
 // ConcurrencyAlarmPercent of the server's reserved concurrency raises the

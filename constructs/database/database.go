@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
@@ -31,6 +32,10 @@ const (
 	ReadOnlyUsername = "medbookings_readonly"
 	Port             = 5432
 )
+
+// MaxIdentifierLength keeps the names derived from Props.Identifier (the
+// longest: <identifier>-rotate-readonly) within Lambda's 64 characters.
+const MaxIdentifierLength = 64 - len("-rotate-readonly")
 
 // InstanceClasses are the classes this project allows, with their memory in
 // MiB (the basis of PostgreSQL's default max_connections on RDS).
@@ -152,6 +157,9 @@ func (p Props) check() {
 	if p.Identifier == "" || p.Key == nil || p.Vpc == nil || p.Subnets == nil || p.FunctionSubnets == nil || p.BackupRetention == nil {
 		problems = append(problems, "Identifier, Key, Vpc, Subnets, FunctionSubnets and BackupRetention are required")
 	}
+	if len(p.Identifier) > MaxIdentifierLength {
+		problems = append(problems, fmt.Sprintf("Identifier %q is longer than %d characters (it begins function names of at most 64)", p.Identifier, MaxIdentifierLength))
+	}
 	if _, ok := InstanceClasses[p.InstanceClass]; !ok {
 		problems = append(problems, fmt.Sprintf("InstanceClass %q is not one of InstanceClasses", p.InstanceClass))
 	}
@@ -218,7 +226,20 @@ func (d *Database) createInstance(p Props) {
 	pgLogs := logGroup("PostgresLogGroup", "postgresql")
 	upgradeLogs := logGroup("UpgradeLogGroup", "upgrade")
 
+	// Enhanced Monitoring's role, trusted by RDS on behalf of this account
+	// only (CDK's own has no source condition).
+	var monitoringRole awsiam.IRole
+	if p.MonitoringInterval != nil {
+		monitoringRole = awsiam.NewRole(self, jsii.String("MonitoringRole"), &awsiam.RoleProps{
+			AssumedBy: awsiam.NewServicePrincipal(jsii.String("monitoring.rds.amazonaws.com"), nil).WithConditions(&map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(self).Account()},
+			}),
+			Description:     jsii.String("RDS Enhanced Monitoring of " + p.Identifier),
+			ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonRDSEnhancedMonitoringRole"))},
+		})
+	}
 	instance := awsrds.NewDatabaseInstance(self, jsii.String("Instance"), &awsrds.DatabaseInstanceProps{
+		MonitoringRole:                  monitoringRole,
 		Engine:                          engine,
 		InstanceIdentifier:              jsii.String(p.Identifier),
 		InstanceType:                    awsec2.NewInstanceType(jsii.String(strings.TrimPrefix(p.InstanceClass, "db."))),

@@ -82,9 +82,12 @@ func newNetwork(stack awscdk.Stack) awsec2.Vpc {
 	return vpc
 }
 
-// newKey is a key like the stack's data key.
+// newKey is a key like the stack's data key: rotated, retained, and no
+// grants but for AWS resources.
 func newKey(stack awscdk.Stack) awskms.Key {
-	return awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	compliance.GuardGrants(key)
+	return key
 }
 
 // baseProps are valid props of a staging-like database: everything a
@@ -109,6 +112,10 @@ func baseProps(vpc awsec2.IVpc, key awskms.IKey, identifier string) database.Pro
 		SlowStatementThresholdMs: 500,
 	}
 }
+
+// backupDecision is the reason of the fixture's own RDSInBackupPlan
+// suppression: the construct leaves AWS Backup to the stack.
+const backupDecision = "test: the stack decides about AWS Backup"
 
 // fixture holds the two databases every test reads, each in its own bare
 // stack, synthesized once with the compliance packs:
@@ -137,11 +144,12 @@ func build(t *testing.T, name string, configure func(v *variant)) *variant {
 		v.key = newKey(v.stack)
 		configure(v)
 		v.db = database.New(v.stack, "Database", v.props)
+		compliance.Suppress(v.db.Instance, map[string]string{"HIPAA.Security-RDSInBackupPlan": backupDecision})
 		if v.client != nil {
 			v.db.AllowFrom(v.client, "PostgreSQL from the test client")
 		}
 		stage := awscdk.Stage_Of(v.stack)
-		compliance.AddPacks(stage)
+		compliance.AddPacks(stage, false)
 		asm := stage.Synth(nil)
 		v.findings = compliance.Findings(asm)
 		raw, err := os.ReadFile(*asm.GetStackArtifact(v.stack.ArtifactId()).TemplateFullPath())
@@ -314,6 +322,78 @@ func suppressed(r map[string]any) []string {
 	return ids
 }
 
+// suppression is one cdk-nag suppression: the rule, the reason, and the
+// findings it applies to ("" for all of the rule's findings).
+type suppression struct{ rule, reason, appliesTo string }
+
+// suppressions are the cdk-nag suppressions of a resource, every one of
+// them (one rule may be suppressed twice, with different reasons).
+func suppressions(r map[string]any) []suppression {
+	md, _ := r["Metadata"].(map[string]any)
+	nag, _ := md["cdk_nag"].(map[string]any)
+	rules, _ := nag["rules_to_suppress"].([]any)
+	var out []suppression
+	for _, s := range rules {
+		m := s.(map[string]any)
+		var findings []string
+		appliesTo, _ := m["applies_to"].([]any)
+		for _, f := range appliesTo {
+			findings = append(findings, fmt.Sprint(f))
+		}
+		out = append(out, suppression{rule: fmt.Sprint(m["id"]), reason: fmt.Sprint(m["reason"]), appliesTo: strings.Join(findings, ", ")})
+	}
+	return out
+}
+
+// scopes are the rules and findings a resource's suppressions cover, as
+// scope writes them, sorted.
+func scopes(r map[string]any) []string {
+	var out []string
+	for _, s := range suppressions(r) {
+		out = append(out, s.rule+" "+s.appliesTo)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scope is what scopes writes for a suppression of rule for findings.
+func scope(rule string, findings ...string) string { return rule + " " + strings.Join(findings, ", ") }
+
+// withNIST is rules, each HIPAA Security rule that the NIST 800-53 rev 5
+// pack shares (compliance.SharedRules) followed by its NIST twin, sorted:
+// a HIPAA suppression is a NIST one too.
+func withNIST(rules ...string) []string {
+	var out []string
+	for _, r := range rules {
+		out = append(out, r)
+		if name, ok := strings.CutPrefix(r, "HIPAA.Security-"); ok && compliance.SharedRules[name] {
+			out = append(out, "NIST.800.53.R5-"+name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// statementsBySid are the statements of a policy document by Sid (IAM does
+// not care about their order); a statement without a Sid fails the test.
+func statementsBySid(t *testing.T, doc any) map[string]any {
+	t.Helper()
+	d, _ := doc.(map[string]any)
+	if d["Version"] != "2012-10-17" {
+		t.Errorf("policy version %v", d["Version"])
+	}
+	out := map[string]any{}
+	sts, _ := d["Statement"].([]any)
+	for _, st := range sts {
+		sid, _ := st.(map[string]any)["Sid"].(string)
+		if _, dup := out[sid]; sid == "" || dup {
+			t.Errorf("statement without a Sid, or a repeated one: %s", toJSON(st))
+		}
+		out[sid] = st
+	}
+	return out
+}
+
 // GIVEN the props of each variant WHEN the database is synthesized THEN the
 // instance is PostgreSQL 16.13 in the Data subnets, not publicly
 // accessible, on gp3 storage that autoscales, encrypted (storage, master
@@ -401,8 +481,9 @@ func TestInstance(t *testing.T) {
 }
 
 // GIVEN either variant WHEN synthesized THEN RDS exports into the
-// construct's own postgresql and upgrade log groups, with the retention,
-// key and removal policy of the props.
+// construct's own postgresql and upgrade log groups; these and the roles and
+// rotation functions' log groups, and no other, have the retention, key and
+// removal policy of the props.
 func TestLogGroups(t *testing.T) {
 	f := getFixture(t)
 	for _, c := range []struct {
@@ -424,16 +505,24 @@ func TestLogGroups(t *testing.T) {
 					}))
 				})
 			}
-			// Every log group of the construct: the two above, the two
-			// rotation functions' and the role function's.
+			// Every log group of the construct: the two above, and those of
+			// the two rotation functions and of the roles function, named
+			// after their functions so that nothing else writes there first.
+			var names []string
 			for id, lg := range v.resources("AWS::Logs::LogGroup") {
 				p := props(lg)
-				if p["RetentionInDays"] != c.retention || !reflect.DeepEqual(p["KmsKeyId"], v.keyARN(t)) || lg["DeletionPolicy"] != policy {
+				if p["RetentionInDays"] != c.retention || !reflect.DeepEqual(p["KmsKeyId"], v.keyARN(t)) ||
+					lg["DeletionPolicy"] != policy || lg["UpdateReplacePolicy"] != policy {
 					t.Errorf("log group %s: %s; want %g days, the given key, %s", id, toJSON(lg), c.retention, policy)
 				}
+				names = append(names, fmt.Sprint(p["LogGroupName"]))
 			}
-			if got := len(v.resources("AWS::Logs::LogGroup")); got != 5 {
-				t.Errorf("%d log groups, want 5 (postgresql, upgrade, two rotation functions, role function)", got)
+			sort.Strings(names)
+			id := v.props.Identifier
+			want := []string{"/aws/lambda/" + id + "-db-roles", "/aws/lambda/" + id + "-rotate-app", "/aws/lambda/" + id + "-rotate-readonly",
+				"/aws/rds/instance/" + id + "/postgresql", "/aws/rds/instance/" + id + "/upgrade"}
+			if !slices.Equal(names, want) {
+				t.Errorf("log groups %v, want %v", names, want)
 			}
 		})
 	}
@@ -579,72 +668,188 @@ func TestUserSecrets(t *testing.T) {
 	}
 }
 
-// GIVEN either variant WHEN synthesized THEN Secrets Manager rotates both
-// user secrets with its hosted functions in the function subnets and
-// security group: the application user by alternating users (multi-user,
-// with the master secret), the read-only user on its own (single-user);
-// both on RotationSchedule within 2 hours, by functions named
-// RotationFunctionName whose log groups exist before the first rotation,
-// and only once the roles exist.
+// GIVEN either variant WHEN synthesized THEN each user secret is rotated by
+// its own Lambda function (functions/dbrotate, Go on provided.al2023 arm64),
+// not by AWS's hosted rotation: the template has no transform. The
+// application user's function rotates by alternating users (multi-user,
+// and may read the master secret), the read-only user's on its own
+// (single-user); each is named RotationFunctionName, writes its own log
+// group, runs in the App subnets with the function security group,
+// generates letters and digits only, and may touch its own secret and
+// nothing else. Secrets Manager may invoke it for that secret of this
+// account only. The schedule keeps the construct path (and so the logical
+// ID) of the hosted rotation it replaces, rotates on RotationSchedule within
+// 2 hours, and is created only once the roles exist and the function may
+// be invoked and may rotate.
 func TestRotation(t *testing.T) {
 	f := getFixture(t)
 	if database.RotationSchedule != "cron(0 4 1 * ? *)" {
 		t.Errorf("RotationSchedule = %s, want the 1st of the month at 04:00 UTC", database.RotationSchedule)
 	}
+	// Every printable ASCII character but letters and digits.
+	var punctuation strings.Builder
+	for c := byte(' '); c <= '~'; c++ {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			punctuation.WriteByte(c)
+		}
+	}
 	for _, v := range f.variants() {
 		t.Run(v.name, func(t *testing.T) {
+			if tr, ok := v.json["Transform"]; ok {
+				t.Errorf("Transform %s: rotation must not depend on a CloudFormation transform (AWS's hosted rotation)", toJSON(tr))
+			}
 			instance := v.id(t, "Database/Instance/Resource")
 			roles := v.id(t, "Database/Roles/Default")
-			fnSG := getAtt(v.id(t, "Database/FunctionSecurityGroup/Resource"), "GroupId")
-			var subnets []string
-			for _, r := range v.subnetRefs("App") {
-				subnets = append(subnets, fmt.Sprint(flatten(r)))
-			}
+			retention := map[awslogs.RetentionDays]float64{awslogs.RetentionDays_ONE_MONTH: 30, awslogs.RetentionDays_THREE_MONTHS: 90}[v.props.LogRetention]
+			removal := deletionPolicy(v.props.SecretsRemovalPolicy)
 			for _, r := range []struct {
-				user, secret, schedule, logs, rotationType string
-				master                                     any
+				id, user, username, strategy string
+				secret, schedule             string
+				// logicalID is the schedule's logical ID under AWS's hosted
+				// rotation (testdata/MedBookingsInfraStack-*.template.json):
+				// CloudFormation must update that schedule, not replace it.
+				logicalID string
+				master    bool
 			}{
-				{"app", "Database/AppSecret/Attachment/Resource", "Database/AppSecret/Attachment/Rotation/Resource", "Database/AppRotationLogGroup/Resource",
-					"PostgreSQLMultiUser", getAtt(instance, "MasterUserSecret.SecretArn")},
-				{"readonly", "Database/ReadOnlySecret/Attachment/Resource", "Database/ReadOnlySecret/Attachment/Rotation/Resource", "Database/ReadOnlyRotationLogGroup/Resource",
-					"PostgreSQLSingleUser", nil},
+				{"App", "app", database.AppUsername, "multi-user",
+					"Database/AppSecret/Attachment/Resource", "Database/AppSecret/Attachment/Rotation/Resource",
+					"DatabaseAppSecretAttachmentRotation719DD1ED", true},
+				{"ReadOnly", "readonly", database.ReadOnlyUsername, "single-user",
+					"Database/ReadOnlySecret/Attachment/Resource", "Database/ReadOnlySecret/Attachment/Rotation/Resource",
+					"DatabaseReadOnlySecretAttachmentRotationD1DF4F1E", false},
 			} {
-				name := database.RotationFunctionName(v.props.Identifier, r.user)
-				if want := v.props.Identifier + "-" + r.user + "-rotation"; name != want || len(name) > 64 {
-					t.Errorf("RotationFunctionName = %q, want %q (at most 64 characters)", name, want)
-				}
-				s := v.resource(t, r.schedule)
-				p := props(s)
-				if !reflect.DeepEqual(p["SecretId"], ref(v.id(t, r.secret))) {
-					t.Errorf("%s rotation of %v, want its secret", r.user, p["SecretId"])
-				}
-				if want := map[string]any{"ScheduleExpression": database.RotationSchedule, "Duration": "2h"}; !reflect.DeepEqual(p["RotationRules"], want) {
-					t.Errorf("%s rotation rules %s, want %s", r.user, toJSON(p["RotationRules"]), toJSON(want))
-				}
-				h, _ := p["HostedRotationLambda"].(map[string]any)
-				if h["RotationType"] != r.rotationType || h["RotationLambdaName"] != name ||
-					!reflect.DeepEqual(h["MasterSecretArn"], r.master) || !reflect.DeepEqual(h["KmsKeyArn"], v.keyARN(t)) ||
-					!reflect.DeepEqual(h["VpcSecurityGroupIds"], fnSG) || flatten(h["VpcSubnetIds"]) != strings.Join(subnets, ",") {
-					t.Errorf("%s hosted rotation %s; want %s named %s with master secret %v, the key, subnets %v and the function security group",
-						r.user, toJSON(h), r.rotationType, name, toJSON(r.master), subnets)
-				}
-				if r.master != nil && !reflect.DeepEqual(h["MasterSecretKmsKeyArn"], v.keyARN(t)) {
-					t.Errorf("%s: MasterSecretKmsKeyArn %v, want the given key", r.user, h["MasterSecretKmsKeyArn"])
-				}
-				deps, _ := s["DependsOn"].([]any)
-				if !slices.Contains(deps, any(roles)) || !slices.Contains(deps, any(v.id(t, r.logs))) {
-					t.Errorf("%s rotation depends on %v; want the roles (%s) and its log group", r.user, deps, roles)
-				}
-				if lg := props(v.resource(t, r.logs)); lg["LogGroupName"] != "/aws/lambda/"+name {
-					t.Errorf("%s rotation log group is %v, want /aws/lambda/%s", r.user, lg["LogGroupName"], name)
-				}
+				t.Run(r.user, func(t *testing.T) {
+					name := database.RotationFunctionName(v.props.Identifier, r.user)
+					if want := v.props.Identifier + "-rotate-" + r.user; name != want || len(name) > 64 {
+						t.Errorf("RotationFunctionName = %q, want %q (at most 64 characters)", name, want)
+					}
+					secret := ref(v.id(t, r.secret))
+					fnID := v.id(t, "Database/"+r.id+"RotationFunction/Resource")
+					logsID := v.id(t, "Database/"+r.id+"RotationLogs/Resource")
+					roleID := v.id(t, "Database/"+r.id+"RotationRole/Resource")
+					policyID := v.id(t, "Database/"+r.id+"RotationPolicy/Resource")
+					invokeID := v.id(t, "Database/"+r.id+"RotationInvoke")
+
+					// The function.
+					fnRes := v.resource(t, "Database/"+r.id+"RotationFunction/Resource")
+					fn := props(fnRes)
+					for k, want := range map[string]any{
+						"FunctionName":  name,
+						"Runtime":       "provided.al2023",
+						"Architectures": []any{"arm64"},
+						"Handler":       "bootstrap",
+						"Timeout":       300.0,
+						"Role":          getAtt(roleID, "Arn"),
+						"LoggingConfig": map[string]any{"LogGroup": ref(logsID)},
+						"Environment": map[string]any{"Variables": map[string]any{
+							"EXCLUDE_CHARACTERS": punctuation.String(), "ROTATION_STRATEGY": r.strategy,
+						}},
+						"VpcConfig": map[string]any{
+							"SubnetIds":        v.subnetRefs("App"),
+							"SecurityGroupIds": []any{getAtt(v.id(t, "Database/FunctionSecurityGroup/Resource"), "GroupId")},
+						},
+					} {
+						if !reflect.DeepEqual(fn[k], want) {
+							t.Errorf("rotation function %s = %s, want %s", k, toJSON(fn[k]), toJSON(want))
+						}
+					}
+					if code := toJSON(fn["Code"]); !strings.Contains(code, "S3Key") {
+						t.Errorf("rotation function code %s, want the built asset", code)
+					}
+					if deps, _ := fnRes["DependsOn"].([]any); !slices.Contains(deps, any(policyID)) {
+						t.Errorf("rotation function depends on %v; want its policy (it may not start without its permissions)", deps)
+					}
+					if got, want := suppressed(fnRes), withNIST("HIPAA.Security-LambdaConcurrency", "HIPAA.Security-LambdaDLQ"); !slices.Equal(got, want) {
+						t.Errorf("suppressed on the rotation function: %v, want %v", got, want)
+					}
+
+					// Its log group.
+					logs := v.resource(t, "Database/"+r.id+"RotationLogs/Resource")
+					if want := map[string]any{"LogGroupName": "/aws/lambda/" + name, "KmsKeyId": v.keyARN(t), "RetentionInDays": retention}; !reflect.DeepEqual(props(logs), want) ||
+						logs["DeletionPolicy"] != removal || logs["UpdateReplacePolicy"] != removal {
+						t.Errorf("rotation log group %s (%v), want %s (%s)", toJSON(props(logs)), logs["DeletionPolicy"], toJSON(want), removal)
+					}
+
+					// Its role: trusted by Lambda, the VPC access policy and
+					// its own managed policy only.
+					role := props(v.resource(t, "Database/"+r.id+"RotationRole/Resource"))
+					trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+						"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"},
+					}}}
+					if arns, _ := role["ManagedPolicyArns"].([]any); !reflect.DeepEqual(role["AssumeRolePolicyDocument"], trust) || role["Policies"] != nil ||
+						len(arns) != 1 || flatten(arns[0]) != "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" {
+						t.Errorf("rotation role %s; want Lambda's trust and only AWSLambdaVPCAccessExecutionRole besides its managed policy", toJSON(role))
+					}
+					for id, p := range v.resources("AWS::IAM::Policy") {
+						if strings.Contains(toJSON(p), roleID) {
+							t.Errorf("inline policy %s on the rotation role", id)
+						}
+					}
+
+					// Its policy: exactly these statements.
+					policyRes := v.resource(t, "Database/"+r.id+"RotationPolicy/Resource")
+					policy := props(policyRes)
+					want := map[string]any{
+						"OwnLogGroup": map[string]any{"Sid": "OwnLogGroup", "Effect": "Allow",
+							"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": getAtt(logsID, "Arn")},
+						"RotateOwnSecret": map[string]any{"Sid": "RotateOwnSecret", "Effect": "Allow",
+							"Action": []any{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
+								"secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+							"Resource": secret},
+						"GeneratePasswords": map[string]any{"Sid": "GeneratePasswords", "Effect": "Allow",
+							"Action": "secretsmanager:GetRandomPassword", "Resource": "*"},
+						"SecretsKey": map[string]any{"Sid": "SecretsKey", "Effect": "Allow",
+							"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": v.keyARN(t),
+							"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + cdktest.Region + ".amazonaws.com"}}},
+					}
+					if r.master {
+						want["ReadMasterSecret"] = map[string]any{"Sid": "ReadMasterSecret", "Effect": "Allow",
+							"Action": "secretsmanager:GetSecretValue", "Resource": getAtt(instance, "MasterUserSecret.SecretArn")}
+					}
+					if got := statementsBySid(t, policy["PolicyDocument"]); !reflect.DeepEqual(got, want) {
+						t.Errorf("rotation policy\n got %s\nwant %s", toJSON(got), toJSON(want))
+					}
+					if !reflect.DeepEqual(policy["Roles"], []any{ref(roleID)}) {
+						t.Errorf("rotation policy attached to %s, want its role only", toJSON(policy["Roles"]))
+					}
+					// The wildcard is accepted for GetRandomPassword only.
+					if got, want := scopes(policyRes), []string{scope("AwsSolutions-IAM5", "Resource::*")}; !slices.Equal(got, want) {
+						t.Errorf("suppressed on the rotation policy: %q; want %q only", got, want)
+					}
+
+					// Secrets Manager may invoke it, for this secret of this account.
+					if got, want := props(v.resource(t, "Database/"+r.id+"RotationInvoke")), map[string]any{
+						"Action": "lambda:InvokeFunction", "FunctionName": getAtt(fnID, "Arn"), "Principal": "secretsmanager.amazonaws.com",
+						"SourceAccount": ref("AWS::AccountId"), "SourceArn": secret,
+					}; !reflect.DeepEqual(got, want) {
+						t.Errorf("invoke permission %s, want %s", toJSON(got), toJSON(want))
+					}
+
+					// The schedule.
+					if got := v.id(t, r.schedule); got != r.logicalID {
+						t.Errorf("rotation schedule logical ID %s, want %s (the hosted rotation's: updated in place, not replaced)", got, r.logicalID)
+					}
+					s := v.resource(t, r.schedule)
+					if got, want := props(s), map[string]any{
+						"SecretId": secret, "RotationLambdaARN": getAtt(fnID, "Arn"),
+						"RotationRules": map[string]any{"ScheduleExpression": database.RotationSchedule, "Duration": "2h"},
+					}; !reflect.DeepEqual(got, want) {
+						t.Errorf("rotation schedule %s, want %s", toJSON(got), toJSON(want))
+					}
+					deps, _ := s["DependsOn"].([]any)
+					for _, d := range []string{roles, invokeID, policyID} {
+						if !slices.Contains(deps, any(d)) {
+							t.Errorf("rotation schedule depends on %v; want %s among them (roles, invoke permission, policy)", deps, d)
+						}
+					}
+				})
 			}
 			cdktest.Check(t, "two rotations", func() {
 				v.tpl.ResourceCountIs(jsii.String("AWS::SecretsManager::RotationSchedule"), jsii.Number(2))
 			})
-			if tr := toJSON(v.json["Transform"]); !strings.Contains(tr, "AWS::SecretsManager-") {
-				t.Errorf("Transform %s: hosted rotation needs the AWS::SecretsManager transform", tr)
-			}
+			cdktest.Check(t, "two invoke permissions", func() {
+				v.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(2))
+			})
 		})
 	}
 }
@@ -690,8 +895,9 @@ func TestRolesCustomResource(t *testing.T) {
 }
 
 // GIVEN either variant WHEN synthesized THEN the roles function is a Go
-// binary (provided.al2023, arm64) in the App subnets with the function
-// security group, writing to its own log group; its role has no inline
+// binary (provided.al2023, arm64) named <identifier>-db-roles in the App
+// subnets with the function security group, writing to its own log group
+// /aws/lambda/<identifier>-db-roles; its role has no inline
 // policy, and its managed policy reads the three secrets and nothing else;
 // it may decrypt with the key only through Secrets Manager.
 func TestRolesFunction(t *testing.T) {
@@ -702,7 +908,8 @@ func TestRolesFunction(t *testing.T) {
 			role := v.id(t, "Database/RolesFunctionRole/Resource")
 			cdktest.Check(t, "function", func() {
 				v.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), obj(map[string]any{
-					"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
+					"FunctionName": v.props.Identifier + "-db-roles",
+					"Runtime":      "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
 					"Role": getAtt(role, "Arn"),
 					"VpcConfig": exact(map[string]any{
 						"SubnetIds":        v.subnetRefs("App"),
@@ -711,6 +918,13 @@ func TestRolesFunction(t *testing.T) {
 					"LoggingConfig": map[string]any{"LogGroup": ref(v.id(t, "Database/RolesFunctionLogs/Resource"))},
 				}))
 			})
+			if got := props(v.resource(t, "Database/RolesFunctionLogs/Resource"))["LogGroupName"]; got != "/aws/lambda/"+v.props.Identifier+"-db-roles" {
+				t.Errorf("roles function log group %v, want /aws/lambda/%s-db-roles", got, v.props.Identifier)
+			}
+			if got, want := suppressed(v.resource(t, "Database/RolesFunction/Resource")),
+				withNIST("HIPAA.Security-LambdaConcurrency", "HIPAA.Security-LambdaDLQ"); !slices.Equal(got, want) {
+				t.Errorf("suppressed on the roles function: %v, want %v", got, want)
+			}
 			r := props(v.resource(t, "Database/RolesFunctionRole/Resource"))
 			if arns, _ := r["ManagedPolicyArns"].([]any); r["Policies"] != nil || len(arns) != 1 ||
 				!strings.HasSuffix(fmt.Sprint(flatten(arns[0])), "service-role/AWSLambdaVPCAccessExecutionRole") {
@@ -766,21 +980,25 @@ func TestRolesFunction(t *testing.T) {
 
 // GIVEN two stop windows WHEN synthesized THEN EventBridge Scheduler stops
 // the instance at each window's start and starts it at its end (UTC), as
-// StopSchedule/StartSchedule and StopSchedule2/StartSchedule2, with a role
+// StopSchedule/StartSchedule and StopSchedule2/StartSchedule2 named
+// <identifier>-stop-<n> and <identifier>-start-<n>, with a role
 // only this account's scheduler may assume and that may only stop and start
 // this instance; GIVEN no windows THEN there is no schedule and no role.
 func TestStopSchedule(t *testing.T) {
 	f := getFixture(t)
 	v := f.sleeping
 	role := v.id(t, "Database/SchedulerRole/Resource")
-	for _, s := range []struct{ id, action, cron string }{
-		{"StopSchedule", "stopDBInstance", "cron(0 18 * * ? *)"},
-		{"StartSchedule", "startDBInstance", "cron(30 23 * * ? *)"},
-		{"StopSchedule2", "stopDBInstance", "cron(15 2 * * ? *)"},
-		{"StartSchedule2", "startDBInstance", "cron(45 4 * * ? *)"},
+	for _, s := range []struct{ id, name, action, cron string }{
+		{"StopSchedule", "medbookings-staging-stop-1", "stopDBInstance", "cron(0 18 * * ? *)"},
+		{"StartSchedule", "medbookings-staging-start-1", "startDBInstance", "cron(30 23 * * ? *)"},
+		{"StopSchedule2", "medbookings-staging-stop-2", "stopDBInstance", "cron(15 2 * * ? *)"},
+		{"StartSchedule2", "medbookings-staging-start-2", "startDBInstance", "cron(45 4 * * ? *)"},
 	} {
 		t.Run(s.id, func(t *testing.T) {
 			got := props(v.resource(t, "Database/"+s.id))
+			if got["Name"] != s.name {
+				t.Errorf("%s: Name %v, want %s (named after the instance, as the execution policy allows)", s.id, got["Name"], s.name)
+			}
 			if got["ScheduleExpression"] != s.cron || got["ScheduleExpressionTimezone"] != "UTC" || got["State"] != "ENABLED" ||
 				!reflect.DeepEqual(got["FlexibleTimeWindow"], map[string]any{"Mode": "OFF"}) {
 				t.Errorf("%s: %s; want %s UTC, enabled, at the exact time", s.id, toJSON(got), s.cron)
@@ -820,23 +1038,28 @@ func TestStopSchedule(t *testing.T) {
 }
 
 // GIVEN MonitoringInterval WHEN synthesized THEN Enhanced Monitoring is on
-// with that interval and RDS's monitoring role (its AWS managed policy
-// suppressed for that role only); GIVEN none THEN it is off and only then
-// is the HIPAA finding about it suppressed. Likewise the single-AZ and
+// with that interval and the construct's own role Database/MonitoringRole:
+// trusted by RDS monitoring on behalf of this account only, with only the
+// AWS managed AmazonRDSEnhancedMonitoringRole (suppressed for that policy
+// only); GIVEN none THEN it is off, there is no such role, and only then is
+// the finding about it suppressed. Likewise the single-AZ and
 // deletion-protection findings are suppressed only when the props turn
-// those off.
+// those off; every HIPAA suppression the NIST 800-53 pack shares is a NIST
+// one too. Whether the instance is in an AWS Backup plan is the stack's
+// decision: the construct suppresses no RDSInBackupPlan (the fixture's
+// suppression, backupDecision, is the only one).
 func TestEnhancedMonitoringAndSuppressions(t *testing.T) {
 	f := getFixture(t)
 	for _, c := range []struct {
 		v        *variant
 		interval any
 		role     bool
-		rules    []string // suppressed on the instance
+		rules    []string // suppressed on the instance by the construct
 	}{
-		{f.sleeping, nil, false, []string{"AwsSolutions-RDS10", "AwsSolutions-RDS11", "AwsSolutions-RDS3",
-			"HIPAA.Security-RDSEnhancedMonitoringEnabled", "HIPAA.Security-RDSInBackupPlan",
-			"HIPAA.Security-RDSInstanceDeletionProtectionEnabled", "HIPAA.Security-RDSMultiAZSupport"}},
-		{f.protected, 60.0, true, []string{"AwsSolutions-RDS11", "HIPAA.Security-RDSInBackupPlan"}},
+		{f.sleeping, nil, false, withNIST("AwsSolutions-RDS10", "AwsSolutions-RDS11", "AwsSolutions-RDS3",
+			"HIPAA.Security-RDSEnhancedMonitoringEnabled", "HIPAA.Security-RDSInstanceDeletionProtectionEnabled",
+			"HIPAA.Security-RDSMultiAZSupport")},
+		{f.protected, 60.0, true, withNIST("AwsSolutions-RDS11")},
 	} {
 		t.Run(c.v.name, func(t *testing.T) {
 			v := c.v
@@ -845,12 +1068,28 @@ func TestEnhancedMonitoringAndSuppressions(t *testing.T) {
 			if p["MonitoringInterval"] != c.interval {
 				t.Errorf("MonitoringInterval = %v, want %v", p["MonitoringInterval"], c.interval)
 			}
-			if got := suppressed(instance); !slices.Equal(got, c.rules) {
-				t.Errorf("suppressed on the instance: %v\nwant %v", got, c.rules)
+			var own, test []string
+			for _, x := range suppressions(instance) {
+				if x.reason == backupDecision {
+					test = append(test, x.rule)
+				} else {
+					own = append(own, x.rule)
+				}
+			}
+			sort.Strings(own)
+			sort.Strings(test)
+			if !slices.Equal(own, c.rules) {
+				t.Errorf("suppressed on the instance by the construct: %v\nwant %v", own, c.rules)
+			}
+			if want := withNIST("HIPAA.Security-RDSInBackupPlan"); !slices.Equal(test, want) {
+				t.Errorf("suppressed with the fixture's reason: %v, want %v (the construct must not decide about AWS Backup)", test, want)
 			}
 			monitoringRole := ""
 			for id, r := range v.resources("AWS::IAM::Role") {
 				if strings.Contains(toJSON(props(r)["AssumeRolePolicyDocument"]), "monitoring.rds.amazonaws.com") {
+					if monitoringRole != "" {
+						t.Errorf("two roles for Enhanced Monitoring: %s and %s", monitoringRole, id)
+					}
 					monitoringRole = id
 				}
 			}
@@ -858,37 +1097,68 @@ func TestEnhancedMonitoringAndSuppressions(t *testing.T) {
 				t.Fatalf("Enhanced Monitoring role %q, want one: %v", monitoringRole, c.role)
 			}
 			if !c.role {
+				if p["MonitoringRoleArn"] != nil {
+					t.Errorf("MonitoringRoleArn %v without Enhanced Monitoring", p["MonitoringRoleArn"])
+				}
 				return
+			}
+			if got := v.id(t, "Database/MonitoringRole/Resource"); got != monitoringRole {
+				t.Errorf("the monitoring role is %s, want the construct's own Database/MonitoringRole (%s)", monitoringRole, got)
 			}
 			if !reflect.DeepEqual(p["MonitoringRoleArn"], getAtt(monitoringRole, "Arn")) {
 				t.Errorf("MonitoringRoleArn = %v, want %s", p["MonitoringRoleArn"], monitoringRole)
 			}
-			if got := suppressed(v.json["Resources"].(map[string]any)[monitoringRole].(map[string]any)); !slices.Contains(got, "AwsSolutions-IAM4") {
-				t.Errorf("monitoring role suppressions %v lack AwsSolutions-IAM4", got)
+			roleRes := v.resource(t, "Database/MonitoringRole/Resource")
+			role := props(roleRes)
+			trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "monitoring.rds.amazonaws.com"},
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}},
+			}}}
+			if !reflect.DeepEqual(role["AssumeRolePolicyDocument"], trust) {
+				t.Errorf("monitoring role trust %s, want %s", toJSON(role["AssumeRolePolicyDocument"]), toJSON(trust))
+			}
+			if got, want := flatten(role["ManagedPolicyArns"]), []any{"arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"}; !reflect.DeepEqual(got, want) || role["Policies"] != nil {
+				t.Errorf("monitoring role policies %s %s, want only %s", toJSON(got), toJSON(role["Policies"]), toJSON(want))
+			}
+			for id, pol := range v.resources("AWS::IAM::Policy") {
+				if strings.Contains(toJSON(pol), monitoringRole) {
+					t.Errorf("policy %s on the monitoring role", id)
+				}
+			}
+			if got, want := scopes(roleRes), []string{scope("AwsSolutions-IAM4",
+				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")}; !slices.Equal(got, want) {
+				t.Errorf("monitoring role suppressions %q, want %q only", got, want)
 			}
 		})
 	}
 }
 
-// GIVEN either variant under the cdk-nag AwsSolutions and HIPAA packs WHEN
-// synthesized THEN nothing of the database construct is reported (the test's
-// own VPC and key are not its business).
+// GIVEN either variant under the cdk-nag AwsSolutions, HIPAA Security and
+// NIST 800-53 rev 5 packs WHEN synthesized THEN nothing is reported (the
+// findings of the test's own VPC are suppressed as a stand-in's), every
+// suppression carries a reason a reviewer can read, and every suppressed
+// HIPAA rule that the NIST pack shares is suppressed for NIST too, with the
+// same reason and scope.
 func TestCompliance(t *testing.T) {
 	f := getFixture(t)
 	for _, v := range f.variants() {
 		for _, x := range v.findings {
-			if strings.Contains(x.Path, "/Database/") {
-				t.Errorf("%s: finding %s", v.name, x)
-			}
+			t.Errorf("%s: finding %s", v.name, x)
 		}
-		// Every suppression carries a reason a reviewer can read.
 		for id, r := range v.json["Resources"].(map[string]any) {
-			md, _ := r.(map[string]any)["Metadata"].(map[string]any)
-			nag, _ := md["cdk_nag"].(map[string]any)
-			rules, _ := nag["rules_to_suppress"].([]any)
-			for _, s := range rules {
-				if reason, _ := s.(map[string]any)["reason"].(string); len(reason) < 40 {
-					t.Errorf("%s %s: suppression %v without a real reason", v.name, id, s)
+			sup := suppressions(r.(map[string]any))
+			for _, x := range sup {
+				if len(x.reason) < 40 {
+					t.Errorf("%s %s: suppression of %s without a real reason: %q", v.name, id, x.rule, x.reason)
+				}
+				name, ok := strings.CutPrefix(x.rule, "HIPAA.Security-")
+				if !ok || !compliance.SharedRules[name] {
+					continue
+				}
+				twin := x
+				twin.rule = "NIST.800.53.R5-" + name
+				if !slices.Contains(sup, twin) {
+					t.Errorf("%s %s: %s suppressed, but not %s with the same reason and scope", v.name, id, x.rule, twin.rule)
 				}
 			}
 		}
@@ -957,33 +1227,37 @@ func TestPropsAreChecked(t *testing.T) {
 	}
 }
 
-// GIVEN unchanged sources WHEN the roles function is built again from
-// scratch THEN the binary is byte for byte the same (so CodeSha256 and the
-// asset do not change and `cdk diff` shows nothing), and the asset folder
-// holds only bootstrap.
+// GIVEN unchanged sources WHEN the roles or the rotation function is built
+// again from scratch THEN the binary is byte for byte the same (so
+// CodeSha256 and the assets do not change and `cdk diff` shows nothing),
+// and the asset folder holds only bootstrap.
 func TestLambdaBuildIsReproducible(t *testing.T) {
-	a, err := lambdabuild.Build("dbroles", lambdabuild.Layout{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := os.ReadFile(filepath.Join(a.Dir, "bootstrap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := lambdabuild.Rebuild("dbroles", lambdabuild.Layout{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := os.ReadFile(filepath.Join(b.Dir, "bootstrap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.SHA256 != b.SHA256 || len(x) == 0 || !bytes.Equal(x, y) {
-		t.Errorf("two builds differ: %s (%d bytes) vs %s (%d bytes)", a.SHA256, len(x), b.SHA256, len(y))
-	}
-	entries, _ := os.ReadDir(b.Dir)
-	if len(entries) != 1 || entries[0].Name() != "bootstrap" {
-		t.Errorf("asset folder holds %v, want only bootstrap", entries)
+	for _, name := range []string{"dbroles", "dbrotate"} {
+		t.Run(name, func(t *testing.T) {
+			a, err := lambdabuild.Build(name, lambdabuild.Layout{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, err := os.ReadFile(filepath.Join(a.Dir, "bootstrap"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := lambdabuild.Rebuild(name, lambdabuild.Layout{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, err := os.ReadFile(filepath.Join(b.Dir, "bootstrap"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.SHA256 != b.SHA256 || len(x) == 0 || !bytes.Equal(x, y) {
+				t.Errorf("two builds differ: %s (%d bytes) vs %s (%d bytes)", a.SHA256, len(x), b.SHA256, len(y))
+			}
+			entries, _ := os.ReadDir(b.Dir)
+			if len(entries) != 1 || entries[0].Name() != "bootstrap" {
+				t.Errorf("asset folder holds %v, want only bootstrap", entries)
+			}
+		})
 	}
 }
 
@@ -1002,26 +1276,48 @@ func TestStrictValidation(t *testing.T) {
 	})
 }
 
-// TestAccess: the break-glass path is a launch template, not a running
-// instance; the instance it launches is private, needs IMDSv2, has an
-// encrypted disk, can open Session Manager sessions and nothing else, and
-// reaches only Session Manager (443) and the database (5432).
+// TestAccess: the break-glass path is a launch template
+// (<identifier>-access, Database.AccessLaunchTemplate), not a running
+// instance; the instance it launches runs the current Amazon Linux 2023 for
+// arm64 on a t4g.nano, is private, needs IMDSv2, has an encrypted disk,
+// terminates when shut down, can open Session Manager sessions and nothing
+// else, and reaches only Session Manager (443) and the database (5432).
 func TestAccess(t *testing.T) {
 	for _, v := range getFixture(t).variants() {
 		t.Run(v.name, func(t *testing.T) {
 			if n := len(v.resources("AWS::EC2::Instance")); n != 0 {
 				t.Errorf("%d EC2 instances; the access instance must only be launched by an operator", n)
 			}
+			if lt := v.db.AccessLaunchTemplate; lt == nil || *lt.Node().Path() != v.name+"/Database/Access/LaunchTemplate" {
+				t.Error("Database.AccessLaunchTemplate is not the construct's launch template")
+			}
 			lt := props(v.resource(t, "Database/Access/LaunchTemplate"))
 			data, _ := lt["LaunchTemplateData"].(map[string]any)
-			if lt["LaunchTemplateName"] != "medbookings-"+v.name+"-access" && !strings.HasSuffix(fmt.Sprint(lt["LaunchTemplateName"]), "-access") {
-				t.Errorf("launch template name %v", lt["LaunchTemplateName"])
+			if lt["LaunchTemplateName"] != v.props.Identifier+"-access" {
+				t.Errorf("launch template name %v, want %s-access", lt["LaunchTemplateName"], v.props.Identifier)
+			}
+			if database.AccessImageParameter != "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" || database.AccessInstanceType != "t4g.nano" {
+				t.Errorf("AccessImageParameter %s, AccessInstanceType %s; want Amazon Linux 2023 for arm64 on a t4g.nano", database.AccessImageParameter, database.AccessInstanceType)
 			}
 			if data["ImageId"] != "resolve:ssm:"+database.AccessImageParameter || data["InstanceType"] != database.AccessInstanceType {
 				t.Errorf("image %v, type %v", data["ImageId"], data["InstanceType"])
 			}
-			if md, _ := data["MetadataOptions"].(map[string]any); md["HttpTokens"] != "required" {
-				t.Errorf("IMDSv2 not required: %s", toJSON(data["MetadataOptions"]))
+			if want := map[string]any{"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1.0}; !reflect.DeepEqual(data["MetadataOptions"], want) {
+				t.Errorf("metadata options %s, want IMDSv2 only, one hop: %s", toJSON(data["MetadataOptions"]), toJSON(want))
+			}
+			if data["InstanceInitiatedShutdownBehavior"] != "terminate" {
+				t.Errorf("shutdown behaviour %v, want terminate", data["InstanceInitiatedShutdownBehavior"])
+			}
+			if tags := toJSON(data["TagSpecifications"]); !strings.Contains(tags, `{"Key":"Name","Value":"`+v.props.Identifier+`-access"}`) {
+				t.Errorf("instance tags %s, want Name %s-access", tags, v.props.Identifier)
+			}
+			roleID := v.id(t, "Database/Access/Role/Resource")
+			profileID := v.id(t, "Database/Access/InstanceProfile")
+			if !reflect.DeepEqual(data["IamInstanceProfile"], map[string]any{"Arn": getAtt(profileID, "Arn")}) {
+				t.Errorf("instance profile %s, want the access profile", toJSON(data["IamInstanceProfile"]))
+			}
+			if got := props(v.resource(t, "Database/Access/InstanceProfile")); !reflect.DeepEqual(got["Roles"], []any{ref(roleID)}) {
+				t.Errorf("instance profile roles %s, want the access role", toJSON(got["Roles"]))
 			}
 			nis, _ := data["NetworkInterfaces"].([]any)
 			if len(nis) != 1 {
@@ -1061,22 +1357,28 @@ func TestAccess(t *testing.T) {
 			if want := []string{"tcp 443 0.0.0.0/0", "tcp 5432 db"}; !slices.Equal(egress, want) {
 				t.Errorf("egress %v, want %v", egress, want)
 			}
-			policy := props(v.resource(t, "Database/Access/Policy/Resource"))
-			stmts := policy["PolicyDocument"].(map[string]any)["Statement"].([]any)
-			var actions []string
-			for _, st := range stmts {
-				for _, a := range st.(map[string]any)["Action"].([]any) {
-					actions = append(actions, a.(string))
-				}
+			policyRes := v.resource(t, "Database/Access/Policy/Resource")
+			policy := props(policyRes)
+			want := map[string]any{"SessionManagerAgent": map[string]any{"Sid": "SessionManagerAgent", "Effect": "Allow", "Resource": "*",
+				"Action": []any{"ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"}}}
+			if got := statementsBySid(t, policy["PolicyDocument"]); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(policy["Roles"], []any{ref(roleID)}) {
+				t.Errorf("access policy %s on %s, want %s on the access role", toJSON(got), toJSON(policy["Roles"]), toJSON(want))
 			}
-			for _, a := range actions {
-				if !strings.HasPrefix(a, "ssmmessages:") && a != "ssm:UpdateInstanceInformation" {
-					t.Errorf("access instance may %s", a)
-				}
+			if got, want := scopes(policyRes), []string{scope("AwsSolutions-IAM5", "Resource::*")}; !slices.Equal(got, want) {
+				t.Errorf("suppressed on the access policy: %q; want %q only", got, want)
 			}
 			role := props(v.resource(t, "Database/Access/Role/Resource"))
-			if role["ManagedPolicyArns"] != nil || role["Policies"] != nil {
-				t.Errorf("access role has other policies: %s", toJSON(role))
+			trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "ec2.amazonaws.com"},
+			}}}
+			if role["ManagedPolicyArns"] != nil || role["Policies"] != nil || !reflect.DeepEqual(role["AssumeRolePolicyDocument"], trust) {
+				t.Errorf("access role %s; want EC2's trust and no policy but its own", toJSON(role))
+			}
+			for id, p := range v.resources("AWS::IAM::Policy") {
+				if strings.Contains(toJSON(p), roleID) {
+					t.Errorf("inline policy %s on the access role", id)
+				}
 			}
 		})
 	}

@@ -34,11 +34,14 @@ func stopSchedule(scope constructs.Construct, instance awsrds.IDatabaseInstance,
 		if i > 0 {
 			suffix = fmt.Sprint(i + 1)
 		}
-		for _, s := range []struct{ id, action, verb, at, cron string }{
-			{"StopSchedule" + suffix, "stopDBInstance", "Stops", w.Start.String(), w.Start.Cron()},
-			{"StartSchedule" + suffix, "startDBInstance", "Starts", w.End.String(), w.End.Cron()},
+		for _, s := range []struct{ id, name, action, verb, at, cron string }{
+			{"StopSchedule" + suffix, fmt.Sprintf("%s-stop-%d", p.Identifier, i+1), "stopDBInstance", "Stops", w.Start.String(), w.Start.Cron()},
+			{"StartSchedule" + suffix, fmt.Sprintf("%s-start-%d", p.Identifier, i+1), "startDBInstance", "Starts", w.End.String(), w.End.Cron()},
 		} {
 			awsscheduler.NewCfnSchedule(scope, jsii.String(s.id), &awsscheduler.CfnScheduleProps{
+				// Named after the instance: the environment's execution
+				// policy allows its own schedules' names.
+				Name:                       jsii.String(s.name),
 				Description:                jsii.String(s.verb + " the " + p.Identifier + " database daily at " + s.at + " UTC"),
 				ScheduleExpression:         jsii.String(s.cron),
 				ScheduleExpressionTimezone: jsii.String("UTC"),

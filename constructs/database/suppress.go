@@ -15,8 +15,7 @@ func (d *Database) suppress(p Props) {
 		"HIPAA.Security-LambdaDLQ":         "A CloudFormation custom resource: every invocation's outcome is reported to CloudFormation (the stack operation fails and rolls back on error) and logged to its KMS-encrypted log group; a dead-letter queue would hold events nobody can replay.",
 	})
 	rds := map[string]string{
-		"HIPAA.Security-RDSInBackupPlan": "Recovery uses RDS automated backups with point-in-time recovery (retention from context, 7 days or more; RPO 5 min) and a final snapshot on delete and replacement.",
-		"AwsSolutions-RDS11":             "Port 5432 is kept: the instance is in isolated subnets without a route out of the VPC and admits only the security groups of our own functions; a non-default port would hide nothing and every client, Prisma included, would need it configured.",
+		"AwsSolutions-RDS11": "Port 5432 is kept: the instance is in isolated subnets without a route out of the VPC and admits only the security groups of our own functions; a non-default port would hide nothing and every client, Prisma included, would need it configured.",
 	}
 	if !p.MultiAZ {
 		rds["AwsSolutions-RDS3"] = "Staging runs single-AZ by design (cost; requirement FR-2.1); production is Multi-AZ (multiAz in context)."
@@ -30,7 +29,7 @@ func (d *Database) suppress(p Props) {
 		rds["HIPAA.Security-RDSEnhancedMonitoringEnabled"] = "Enhanced Monitoring is off in this environment (enhancedMonitoring in context): its OS metrics are read only when someone investigates a performance problem, which staging does not need; CloudWatch's instance metrics and Database Insights (standard) stay on. Production has it."
 	}
 	compliance.Suppress(d.Instance, rds)
-	if role := d.Instance.Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
+	if role := d.Construct.Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
 		compliance.SuppressOnly(role, "AwsSolutions-IAM4",
 			"AmazonRDSEnhancedMonitoringRole is the AWS-managed policy RDS documents for Enhanced Monitoring; it only lets RDS write the RDSOSMetrics log group.",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")

@@ -3,12 +3,14 @@ package database
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/lambdabuild"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/lambdafn"
 )
@@ -29,13 +31,6 @@ const RotationSchedule = "cron(0 4 1 * ? *)"
 // changes, and the role custom resource sets the passwords again when this
 // value changes: change it together with any change of the templates.
 const PasswordGeneration = "2026-12 application secret with masterarn (alternating-user rotation)"
-
-// RotationFunctionName is the name of the hosted rotation function of the
-// "app" or "readonly" user's secret (<identifier>-<user>-rotation); its logs
-// go to /aws/lambda/<name>.
-func RotationFunctionName(identifier, user string) string {
-	return identifier + "-" + user + "-rotation"
-}
 
 // createUsers creates the users' secrets, the custom resource that creates
 // the roles in PostgreSQL, and their rotation.
@@ -98,47 +93,107 @@ func (d *Database) createUsers(p Props) {
 	})
 	d.Ready = roles
 
-	for _, r := range []struct {
-		logID, user string
-		secret      awssecretsmanager.ISecret
-		hosted      func(name string) awssecretsmanager.HostedRotation
-	}{
-		{"AppRotationLogGroup", "app", d.AppSecret, func(name string) awssecretsmanager.HostedRotation {
-			return awssecretsmanager.HostedRotation_PostgreSqlMultiUser(&awssecretsmanager.MultiUserHostedRotationOptions{
-				MasterSecret: d.MasterSecret, ExcludeCharacters: jsii.String(passwordExclude), FunctionName: jsii.String(name),
-				Vpc: p.Vpc, VpcSubnets: p.FunctionSubnets, SecurityGroups: &[]awsec2.ISecurityGroup{fnSG},
-			})
-		}},
-		{"ReadOnlyRotationLogGroup", "readonly", d.ReadOnlySecret, func(name string) awssecretsmanager.HostedRotation {
-			return awssecretsmanager.HostedRotation_PostgreSqlSingleUser(&awssecretsmanager.SingleUserHostedRotationOptions{
-				ExcludeCharacters: jsii.String(passwordExclude), FunctionName: jsii.String(name),
-				Vpc: p.Vpc, VpcSubnets: p.FunctionSubnets, SecurityGroups: &[]awsec2.ISecurityGroup{fnSG},
-			})
-		}},
-	} {
-		name := RotationFunctionName(p.Identifier, r.user)
-		if len(name) > 64 {
-			panic("database: rotation function name " + name + " is longer than 64 characters")
-		}
-		// The hosted rotation function is created by the SecretsManager
-		// transform, outside this template. Its fixed name lets us create its
-		// log group here (retention, key) before it first writes.
-		logs := awslogs.NewLogGroup(self, jsii.String(r.logID), &awslogs.LogGroupProps{
-			LogGroupName:  jsii.String("/aws/lambda/" + name),
-			Retention:     p.LogRetention,
-			EncryptionKey: d.Key,
-			RemovalPolicy: p.SecretsRemovalPolicy,
-		})
-		rs := r.secret.AddRotationSchedule(jsii.String("Rotation"), &awssecretsmanager.RotationScheduleOptions{
-			HostedRotation:     r.hosted(name),
-			AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(30)),
-		})
-		// Rotate on a fixed monthly window, and only after the roles exist
-		// and the log group does: the first rotation runs at once.
-		cfn := rs.Node().DefaultChild().(awscdk.CfnResource)
-		cfn.AddPropertyOverride(jsii.String("RotationRules"), map[string]any{"ScheduleExpression": RotationSchedule, "Duration": "2h"})
-		rs.Node().AddDependency(roles, logs)
+	rolesResource := roles.Node().DefaultChild().(awscdk.CfnResource)
+	d.rotation(p, rolesResource, fnSG, "App", AppUsername, d.AppSecret, d.MasterSecret)
+	d.rotation(p, rolesResource, fnSG, "ReadOnly", ReadOnlyUsername, d.ReadOnlySecret, nil)
+}
+
+// RotationFunctionName is the name of the rotation function of the "app"
+// or "readonly" user's secret (<identifier>-rotate-<user>); its logs go
+// to /aws/lambda/<name>.
+func RotationFunctionName(identifier, user string) string {
+	return identifier + "-rotate-" + user
+}
+
+// rotation creates the rotation function of one user's secret
+// (functions/dbrotate: multi-user when master is given, single-user
+// otherwise) and its monthly schedule. It is our own function, not AWS's
+// hosted one: the hosted ones live in a nested stack of the
+// AWS::SecretsManager transform whose roles cannot carry the environment's
+// permissions boundary, and their single-user variant cannot rotate a user
+// whose sessions are read-only (ALTER ROLE inside a read-only transaction).
+func (d *Database) rotation(p Props, roles awscdk.CfnResource, sg awsec2.ISecurityGroup, id, username string, secret, master awssecretsmanager.ISecret) {
+	b, err := lambdabuild.Build("dbrotate", lambdabuild.Layout{})
+	if err != nil {
+		panic(err)
 	}
+	user, strategy := "readonly", "single-user"
+	if master != nil {
+		user, strategy = "app", "multi-user"
+	}
+	name := RotationFunctionName(p.Identifier, user)
+	ident := lambdafn.NewIdentity(d.Construct, id+"Rotation", "MedBookings "+p.Description+" rotation of "+username+"'s secret",
+		lambdafn.LogOptions{Name: "/aws/lambda/" + name, Key: d.Key, Retention: p.LogRetention, RemovalPolicy: p.SecretsRemovalPolicy}, true)
+	ident.Policy.AddStatements(
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("RotateOwnSecret"),
+			Actions: jsii.Strings("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+				"secretsmanager:UpdateSecretVersionStage"),
+			Resources: jsii.Strings(*secret.SecretArn()),
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("GeneratePasswords"), Actions: jsii.Strings("secretsmanager:GetRandomPassword"), Resources: jsii.Strings("*"),
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("SecretsKey"), Actions: jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"), Resources: jsii.Strings(*d.Key.KeyArn()),
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"kms:ViaService": "secretsmanager." + *awscdk.Stack_Of(d.Construct).Region() + ".amazonaws.com",
+			}},
+		}),
+	)
+	if master != nil {
+		ident.Policy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("ReadMasterSecret"), Actions: jsii.Strings("secretsmanager:GetSecretValue"), Resources: jsii.Strings(*master.SecretArn()),
+		}))
+	}
+	compliance.SuppressOnly(ident.Policy, "AwsSolutions-IAM5",
+		"secretsmanager:GetRandomPassword takes no resource (it generates a string and touches no secret).", "Resource::*")
+	fn := awslambda.NewFunction(d.Construct, jsii.String(id+"RotationFunction"), &awslambda.FunctionProps{
+		FunctionName: jsii.String(name),
+		Description:  jsii.String("Rotates the password of " + username + " (" + strategy + ", functions/dbrotate)"),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(b.Dir), nil),
+		// Each connection waits up to 30 s for an instance that is starting.
+		Timeout:    awscdk.Duration_Minutes(jsii.Number(5)),
+		MemorySize: jsii.Number(256),
+		Role:       ident.ExecutionRole(),
+		LogGroup:   ident.Logs,
+		Environment: &map[string]*string{
+			"EXCLUDE_CHARACTERS": jsii.String(passwordExclude),
+			"ROTATION_STRATEGY":  jsii.String(strategy),
+		},
+		Vpc:            p.Vpc,
+		VpcSubnets:     p.FunctionSubnets,
+		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
+	})
+	fn.Node().AddDependency(ident.Policy)
+	compliance.Suppress(fn, map[string]string{
+		"HIPAA.Security-LambdaConcurrency": "Invoked by Secrets Manager four times a month per secret; reserved concurrency would be taken from the account's pool for nothing.",
+		"HIPAA.Security-LambdaDLQ":         "Secrets Manager invokes it synchronously and records a failed rotation on the secret (and retries); CloudTrail and the function's log have the failure, and the app keeps the current password. Nothing to replay.",
+	})
+	invoke := awslambda.NewCfnPermission(d.Construct, jsii.String(id+"RotationInvoke"), &awslambda.CfnPermissionProps{
+		Action:        jsii.String("lambda:InvokeFunction"),
+		FunctionName:  fn.FunctionArn(),
+		Principal:     jsii.String("secretsmanager.amazonaws.com"),
+		SourceAccount: awscdk.Stack_Of(d.Construct).Account(),
+		SourceArn:     secret.SecretArn(),
+	})
+	// At <secret>/Rotation/Resource, where CDK's hosted rotation put it: the
+	// same logical ID, so CloudFormation updates the schedule in place
+	// (a new one beside the old would be cancelled by the old one's delete).
+	holder := constructs.NewConstruct(secret.(constructs.Construct), jsii.String("Rotation"))
+	rs := awssecretsmanager.NewCfnRotationSchedule(holder, jsii.String("Resource"), &awssecretsmanager.CfnRotationScheduleProps{
+		SecretId:          secret.SecretArn(),
+		RotationLambdaArn: fn.FunctionArn(),
+		RotationRules: &awssecretsmanager.CfnRotationSchedule_RotationRulesProperty{
+			ScheduleExpression: jsii.String(RotationSchedule), Duration: jsii.String("2h"),
+		},
+	})
+	// Secrets Manager rotates at once when the schedule is created or
+	// changed: only after the roles exist and it may invoke the function.
+	rs.Node().AddDependency(roles, invoke, ident.Policy)
 }
 
 // rolesFunction is the Lambda behind the Roles custom resource.
@@ -147,13 +202,15 @@ func (d *Database) rolesFunction(p Props, sg awsec2.ISecurityGroup) awslambda.Fu
 	if err != nil {
 		panic(err)
 	}
+	name := p.Identifier + "-db-roles"
 	id := lambdafn.NewIdentity(d.Construct, "RolesFunction", "MedBookings "+p.Description+" database role custom resource",
-		lambdafn.LogOptions{Key: d.Key, Retention: p.LogRetention, RemovalPolicy: p.SecretsRemovalPolicy}, true)
+		lambdafn.LogOptions{Name: "/aws/lambda/" + name, Key: d.Key, Retention: p.LogRetention, RemovalPolicy: p.SecretsRemovalPolicy}, true)
 	// The three secrets, and the key only through Secrets Manager.
 	d.MasterSecret.GrantRead(id.Grantee(), nil)
 	d.AppSecret.GrantRead(id.Grantee(), nil)
 	d.ReadOnlySecret.GrantRead(id.Grantee(), nil)
 	return awslambda.NewFunction(d.Construct, jsii.String("RolesFunction"), &awslambda.FunctionProps{
+		FunctionName:   jsii.String(name),
 		Description:    jsii.String("Creates the MedBookings application and read-only PostgreSQL roles (idempotent; never drops)"),
 		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:   awslambda.Architecture_ARM_64(),

@@ -118,6 +118,9 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	})
 	fn.Node().AddDependency(policy)
 	if lg := fn.Node().TryFindChild(jsii.String("LogGroup")); lg != nil {
+		// The name as text, not a reference to the function: the same
+		// group, and a name the environment's execution policy can match.
+		lg.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("LogGroupName"), jsii.String("/aws/lambda/"+p.FunctionName))
 		compliance.Suppress(lg, map[string]string{
 			"HIPAA.Security-CloudWatchLogGroupEncrypted": "CDK's log group for the function's own region; Lambda@Edge never writes to it (its logs go to /aws/lambda/us-east-1.<name> in the edge regions), and the function logs no request data. A customer managed key in us-east-1 for an empty group would cost $1 a month.",
 		})

@@ -84,7 +84,7 @@ func getFixture(t *testing.T) *fixture {
 				}
 				v.edge = edge.New(v.stack, "Edge", v.props)
 			}
-			compliance.AddPacks(app)
+			compliance.AddPacks(app, false)
 			f.asm = app.Synth(nil)
 		})
 		for _, v := range f.variants() {

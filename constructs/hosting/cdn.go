@@ -54,7 +54,13 @@ var ServerCacheKeyHeaders = []string{"x-forwarded-host", "rsc", "next-router-pre
 
 func (h *Hosting) createBuckets() {
 	p := h.props
+	// Named <prefix>-<what>-<account> (bucket names are global): the
+	// environment's CloudFormation execution policy allows its own names.
+	named := func(what string) *string {
+		return awscdk.Fn_Join(jsii.String("-"), &[]*string{jsii.String(p.Prefix + "-" + what), awscdk.Aws_ACCOUNT_ID()})
+	}
 	logs := awss3.NewBucket(h.Construct, jsii.String("CdnLogs"), &awss3.BucketProps{
+		BucketName: named("cdn-logs"),
 		// CloudFront's standard logs are written with an ACL by its own log
 		// delivery account, into a bucket with SSE-S3.
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
@@ -79,6 +85,7 @@ func (h *Hosting) createBuckets() {
 	h.CDNLogBucket = logs
 
 	assets := awss3.NewBucket(h.Construct, jsii.String("Assets"), &awss3.BucketProps{
+		BucketName:             named("assets"),
 		Encryption:             awss3.BucketEncryption_KMS,
 		EncryptionKey:          p.Key,
 		BucketKeyEnabled:       jsii.Bool(true),
@@ -284,7 +291,8 @@ func (h *Hosting) deployAssets() {
 	p := h.props
 	b := p.Bundle
 	logs := awslogs.NewLogGroup(h.Construct, jsii.String("AssetDeploymentLogs"), &awslogs.LogGroupProps{
-		Retention: p.LogRetention, EncryptionKey: p.Key, RemovalPolicy: p.RemovalPolicy,
+		LogGroupName: jsii.String("/medbookings/" + p.Environment + "/asset-deployment"),
+		Retention:    p.LogRetention, EncryptionKey: p.Key, RemovalPolicy: p.RemovalPolicy,
 	})
 	deployment := func(id string, source string, prefix string, cacheControl string, include, exclude []string, invalidate awscloudfront.IDistribution) awss3deployment.BucketDeployment {
 		props := &awss3deployment.BucketDeploymentProps{
@@ -312,7 +320,14 @@ func (h *Hosting) deployAssets() {
 			props.DistributionPaths = jsii.Strings("/*")
 			props.WaitForDistributionInvalidation = jsii.Bool(false)
 		}
-		return awss3deployment.NewBucketDeployment(h.Construct, jsii.String(id), props)
+		d := awss3deployment.NewBucketDeployment(h.Construct, jsii.String(id), props)
+		// CDK's AWS CLI layer of the deployment, named like the
+		// environment's other resources (layers take no tags).
+		if layer := d.Node().TryFindChild(jsii.String("AwsCliLayer")); layer != nil {
+			layer.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("LayerName"),
+				jsii.String(p.Prefix+"-awscli-"+strings.ToLower(id)))
+		}
+		return d
 	}
 	// Before the server: the content-hashed files its pages load, and the
 	// prerendered cache it reads.

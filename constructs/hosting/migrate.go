@@ -69,13 +69,14 @@ func (h *Hosting) createMigrations() {
 		panic(err)
 	}
 	id := lambdafn.NewIdentity(h.Construct, "Migrate", "MedBookings "+p.Environment+" database migrations",
-		lambdafn.LogOptions{Key: p.Key, Retention: p.LogRetention, RemovalPolicy: p.RemovalPolicy}, true)
+		lambdafn.LogOptions{Name: "/aws/lambda/" + p.Prefix + "-migrate", Key: p.Key, Retention: p.LogRetention, RemovalPolicy: p.RemovalPolicy}, true)
 	p.DatabaseSecret.GrantRead(id.Grantee(), nil)
 	sg := awsec2.NewSecurityGroup(h.Construct, jsii.String("MigrateSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: p.Vpc, Description: jsii.String("MedBookings " + p.Environment + " database migrations"), AllowAllOutbound: jsii.Bool(true),
 	})
 	p.Database.AllowFrom(sg, "PostgreSQL from the migrations")
 	fn := awslambda.NewFunction(h.Construct, jsii.String("MigrateFunction"), &awslambda.FunctionProps{
+		FunctionName:   jsii.String(p.Prefix + "-migrate"),
 		Description:    jsii.String("Applies the app's Prisma migrations (functions/migrate) before the new server takes traffic"),
 		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:   awslambda.Architecture_ARM_64(),

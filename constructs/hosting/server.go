@@ -102,6 +102,7 @@ func (h *Hosting) createFunctions() {
 		panic(err)
 	}
 	layer := awslambda.NewLayerVersion(h.Construct, jsii.String("EnvWrapper"), &awslambda.LayerVersionProps{
+		LayerVersionName: jsii.String(p.Prefix + "-env-wrapper"),
 		Code:                    awslambda.Code_FromAsset(jsii.String(layerBundle.Dir), nil),
 		CompatibleArchitectures: &[]awslambda.Architecture{awslambda.Architecture_ARM_64()},
 		CompatibleRuntimes:      &[]awslambda.Runtime{Runtime()},

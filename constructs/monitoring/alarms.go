@@ -121,7 +121,7 @@ func (m *Monitoring) createAlarms() {
 			"traffic is close to what the database connections allow; throttling follows. Plan a larger instance class.",
 			env, near, t.ConcurrencyPercent, p.ServerConcurrency)})
 	f.Add(AlarmSpec{ID: AlarmCronJobs, Metric: x.cronErrors, Threshold: 1, Comparison: ge, EvaluationPeriods: 1,
-		Description: fmt.Sprintf("MedBookings %s: a scheduled job (%s) failed after its retries. The log group of %s has each call's route and HTTP "+
+		Description: fmt.Sprintf("MedBookings %s: a scheduled job (%s) failed (Scheduler retries a failed call twice; the alarm counts every failed run). The log group of %s has each call's route and HTTP "+
 			"status; a 401 means CRON_SECRET differs between the cron secret and the server, a 5xx is the app's own error (see the server's log).",
 			env, strings.Join(p.JobPaths, ", "), *p.Cron.FunctionName())})
 	natMetric, natWhat := awscloudwatch.IMetric(nil), ""
@@ -167,8 +167,8 @@ func (m *Monitoring) createAlarms() {
 	}
 	f.Add(AlarmSpec{ID: AlarmHealthCheck, Metric: x.healthSuccess, Threshold: 1, Comparison: lt, EvaluationPeriods: t.HealthCheckFailures, TreatMissingData: missing,
 		Description: fmt.Sprintf("MedBookings %s: %s did not answer HTTP 200 within 10 s for %d checks in a row (one every %g min). "+
-			"It answers 200 only when the database and Redis answer (docs/monitoring.md): the probe's log group has each check's status and "+
-			"body; check the database (stopped? connections?), Upstash, the last deployment, and the certificate and DNS.",
+			"It answers 200 only when the database and Redis answer (docs/monitoring.md): the probe's log group has each check's status or error; "+
+			"check the database (stopped? connections?), Upstash, the last deployment, and the certificate and DNS.",
 			env, p.HealthCheckURL, t.HealthCheckFailures, *p.HealthCheckInterval.ToMinutes(exact))})
 
 	m.Alarms = f.alarms

@@ -2,6 +2,7 @@ package monitoring
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsbudgets"
@@ -61,12 +62,15 @@ func (m *Monitoring) createEventRules() {
 		m.props.Environment, *id, *text, *event, region, region, *id)
 	dbRule.AddTarget(&topicTarget{topic: m.AlertTopic, account: m.stack().Account(), message: awsevents.RuleTargetInput_FromText(jsii.String(dbMsg))})
 	m.DatabaseEventsRule = dbRule
-
-	// EventBridge publishes to the encrypted topic with the key. Key
-	// policies for EventBridge take no source condition (see createTopic),
-	// so this statement is the one CDK's SnsTopic target would add.
-	m.Key.Grant(awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil), jsii.String("kms:Decrypt"), jsii.String("kms:GenerateDataKey*"))
 }
+
+// TopicTarget sends an event rule's events to the alert topic as message,
+// with the topic policy statement of topicTarget (this rule only).
+func (m *Monitoring) TopicTarget(message awsevents.RuleTargetInput) awsevents.IRuleTarget {
+	return &topicTarget{topic: m.AlertTopic, account: m.stack().Account(), message: message}
+}
+
+var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
 
 // topicTarget sends a rule's events to an SNS topic, like CDK's
 // awseventstargets.SnsTopic, but lets EventBridge publish only on behalf of
@@ -83,7 +87,8 @@ type topicTarget struct {
 // Bind implements awsevents.IRuleTarget.
 func (t *topicTarget) Bind(rule interfacesawsevents.IRuleRef, _ *string) *awsevents.RuleTargetConfig {
 	t.topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("Allow" + *rule.Node().Id() + "RuleToPublish"),
+		// A Sid is letters and digits only.
+		Sid:        jsii.String("Allow" + nonAlnum.ReplaceAllString(*rule.Node().Id(), "") + "RuleToPublish"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("sns:Publish"),
 		Resources:  &[]*string{t.topic.TopicArn()},

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
@@ -25,6 +26,9 @@ import (
 // alertEmail receives the alerts of the fixtures.
 const alertEmail = "ops@example.com"
 
+// jobFailureMessage is what the JobFailures rule sends to the topic.
+const jobFailureMessage = "AWS Backup job failed"
+
 // jobPaths are the routes the fixtures' cron function calls.
 var jobPaths = []string{"/api/cron/reminders", "/api/cron/cleanup"}
 
@@ -34,7 +38,9 @@ var quietWindows = []config.DailyWindow{{Start: 18 * 60, End: 23*60 + 45}, {Star
 
 // variant is one environment's monitoring in its own bare stack, with real
 // stand-ins for what the stack wires into it: the server and cron functions
-// (inline code), an imported database instance and its postgresql log group.
+// (inline code), an imported database instance and its postgresql log group;
+// and, as the stack's AWS Backup failures do, a rule of another construct
+// that sends its events to the alert topic through Monitoring.TopicTarget.
 type variant struct {
 	name   string
 	props  monitoring.Props
@@ -107,7 +113,11 @@ func newVariant(t testing.TB, name string, opts cdktest.AppOptions, configure fu
 		v.cron = inlineFunction(v.stack, "Cron", 0)
 		v.props.Server, v.props.Cron = v.server, v.cron
 		v.m = monitoring.New(v.stack, "Monitoring", v.props)
-		compliance.AddPacks(app)
+		jobFailures := awsevents.NewRule(v.stack, jsii.String("JobFailures"), &awsevents.RuleProps{
+			EventPattern: &awsevents.EventPattern{Source: jsii.Strings("aws.backup")},
+		})
+		jobFailures.AddTarget(v.m.TopicTarget(awsevents.RuleTargetInput_FromText(jsii.String(jobFailureMessage))))
+		compliance.AddPacks(app, false)
 		asm := app.Synth(nil)
 		v.findings = compliance.Findings(asm)
 		raw, err := os.ReadFile(*asm.GetStackArtifact(v.stack.ArtifactId()).TemplateFullPath())
@@ -146,8 +156,9 @@ func stagingProps(p *monitoring.Props) {
 }
 
 // productionProps are those of a production-like environment: a NAT
-// gateway, never stopped, retained.
+// gateway, never stopped, retained, the probe function named.
 func productionProps(p *monitoring.Props) {
+	p.HealthCheckFunctionName = "medbookings-production-health-probe"
 	p.Thresholds = monitoring.Thresholds{
 		ErrorRatePercent: 2, ErrorRatePeriod: minutes(10),
 		LatencyP95: awscdk.Duration_Seconds(jsii.Number(2)), LatencyPeriod: minutes(15),

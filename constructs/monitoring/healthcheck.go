@@ -64,7 +64,12 @@ func (m *Monitoring) createHealthCheck() {
 	for _, w := range p.QuietWindows {
 		quiet = append(quiet, w.String())
 	}
+	var fnName, groupName *string
+	if p.HealthCheckFunctionName != "" {
+		fnName, groupName = jsii.String(p.HealthCheckFunctionName), jsii.String("/aws/lambda/"+p.HealthCheckFunctionName)
+	}
 	logGroup := awslogs.NewLogGroup(m.Construct, jsii.String("HealthCheckLogGroup"), &awslogs.LogGroupProps{
+		LogGroupName:  groupName,
 		Retention:     p.LogRetention,
 		EncryptionKey: m.Key,
 		RemovalPolicy: m.props.RemovalPolicy,
@@ -85,6 +90,7 @@ func (m *Monitoring) createHealthCheck() {
 		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
 	})
 	fn := awslambda.NewFunction(m.Construct, jsii.String("HealthCheckFunction"), &awslambda.FunctionProps{
+		FunctionName: fnName,
 		Description:  jsii.String("Calls " + p.HealthCheckURL + " and publishes " + p.Namespace + " " + MetricHealthCheckSuccess),
 		Runtime:      awslambda.Runtime_NODEJS_24_X(),
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -105,7 +111,7 @@ func (m *Monitoring) createHealthCheck() {
 		"HIPAA.Security-LambdaConcurrency": "Invoked only by its own schedule (one call per interval, 20 s timeout); " +
 			"reserving concurrency would take it from the account's unreserved pool (a new account has 10 and must keep 10 unreserved).",
 		"HIPAA.Security-LambdaDLQ": "A failed or missed probe is itself the signal: it publishes no HealthCheckSuccess datapoint and the " +
-			"HealthCheck alarm treats missing data as failing (outside a configured quiet window); a queued retry of a health check minutes later has no value.",
+			"HealthCheck alarm treats missing data as failing where there are no quiet windows (production); a queued retry of a health check minutes later has no value.",
 		"HIPAA.Security-LambdaInsideVPC": "The probe calls the public HTTPS endpoint of the site from outside, like a user; it handles no " +
 			"data and needs no private network; outside the VPC it does not depend on the NAT it should also detect failures of.",
 	})

@@ -68,6 +68,9 @@ type Props struct {
 	// NATGateways or NATInstances (one of them) are watched for errors.
 	NATGateways, NATInstances []*string
 
+	// HealthCheckFunctionName names the probe function and its log group
+	// /aws/lambda/<name> ("" lets CloudFormation name them).
+	HealthCheckFunctionName string
 	// HealthCheckURL is probed every HealthCheckInterval; QuietWindows are
 	// daily windows (UTC) in which the site is down on purpose (a stopped
 	// database and 15 minutes for it to start).

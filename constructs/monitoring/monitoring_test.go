@@ -168,10 +168,14 @@ func TestAlarmIDs(t *testing.T) {
 
 // GIVEN either variant WHEN synthesized THEN the alert topic is encrypted
 // with the construct's key and has the e-mail subscription; its policy lets
-// only CloudWatch alarms and Budgets of this account, and each of this
-// stack's two event rules for itself, publish (all over TLS); the key lets
-// those services and this region's CloudWatch Logs use it, rotates, and
-// follows RemovalPolicy.
+// only CloudWatch alarms and Budgets of this account, and each event rule
+// that targets it (this stack's two, and JobFailures through TopicTarget)
+// for itself, publish (all over TLS). The key lets CloudWatch alarms,
+// Budgets and EventBridge use it for this stack's topics only (SNS's
+// encryption context, arn:...:sns:<region>:<account>:<stack name>-*), the
+// first two also only on behalf of this account, and this region's
+// CloudWatch Logs for this account's log groups; it refuses grants except
+// for AWS resources to everyone, rotates, and follows RemovalPolicy.
 func TestTopicAndKey(t *testing.T) {
 	f := getFixture(t)
 	for _, v := range f.variants() {
@@ -207,33 +211,94 @@ func TestTopicAndKey(t *testing.T) {
 					"ArnLike": map[string]any{"aws:SourceArn": "arn:aws:budgets::${AWS::AccountId}:budget/*"}}),
 				publish("AllowDeploymentNotificationsRuleToPublish", "events.amazonaws.com", rule("Monitoring/DeploymentNotifications/Resource")),
 				publish("AllowDatabaseEventsRuleToPublish", "events.amazonaws.com", rule("Monitoring/DatabaseEvents/Resource")),
+				publish("AllowJobFailuresRuleToPublish", "events.amazonaws.com", rule("JobFailures/Resource")),
 			}}
 			tp := props(v.resource(t, "Monitoring/AlertTopic/Policy/Resource"))
-			if got := flatten(tp["PolicyDocument"]); !reflect.DeepEqual(got, policy) || !reflect.DeepEqual(tp["Topics"], []any{ref(topicID)}) {
+			if got := flatten(tp["PolicyDocument"]); !reflect.DeepEqual(bySid(got), bySid(policy)) || !reflect.DeepEqual(tp["Topics"], []any{ref(topicID)}) {
 				t.Errorf("topic policy\n got %s\nwant %s", toJSON(got), toJSON(policy))
 			}
 			use := []any{"kms:Decrypt", "kms:GenerateDataKey*"}
+			// SNS asks KMS with the topic's ARN as encryption context; the
+			// topic's name begins with the stack's (CloudFormation names it).
+			stackTopics := map[string]any{"kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:eu-west-1:${AWS::AccountId}:" + v.name + "-*"}
 			keyPolicy := map[string]any{"Version": "2012-10-17", "Statement": []any{
 				map[string]any{"Effect": "Allow", "Action": "kms:*", "Resource": "*", "Principal": map[string]any{"AWS": "arn:aws:iam::${AWS::AccountId}:root"}},
+				map[string]any{"Sid": "DenyGrantsExceptForAWSResources", "Effect": "Deny", "Action": "kms:CreateGrant", "Resource": "*",
+					"Principal": map[string]any{"AWS": "*"}, "Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}}},
 				map[string]any{"Sid": "AllowCloudWatchAlarmsToUseKey", "Effect": "Allow", "Action": use, "Resource": "*",
-					"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"}, "Condition": map[string]any{"StringEquals": sourceAccount}},
+					"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+					"Condition": map[string]any{"StringEquals": sourceAccount, "ArnLike": stackTopics}},
 				map[string]any{"Sid": "AllowBudgetsToUseKey", "Effect": "Allow", "Action": use, "Resource": "*",
-					"Principal": map[string]any{"Service": "budgets.amazonaws.com"}, "Condition": map[string]any{"StringEquals": sourceAccount}},
+					"Principal": map[string]any{"Service": "budgets.amazonaws.com"},
+					"Condition": map[string]any{"StringEquals": sourceAccount, "ArnLike": stackTopics}},
+				// No source condition: EventBridge sends none to KMS for SNS
+				// targets (the topic policy names each rule).
+				map[string]any{"Sid": "AllowEventBridgeToUseKey", "Effect": "Allow", "Action": use, "Resource": "*",
+					"Principal": map[string]any{"Service": "events.amazonaws.com"},
+					"Condition": map[string]any{"ArnLike": stackTopics}},
 				map[string]any{"Sid": "AllowCloudWatchLogsToUseKey", "Effect": "Allow", "Resource": "*",
 					"Action":    []any{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
 					"Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"},
 					"Condition": map[string]any{"ArnLike": map[string]any{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:${AWS::AccountId}:log-group:*"}}},
-				// Unconditioned: KMS key policies for EventBridge targets
-				// support no source keys (the topic policy restricts it).
-				map[string]any{"Effect": "Allow", "Action": use, "Resource": "*", "Principal": map[string]any{"Service": "events.amazonaws.com"}},
 			}}
 			key := v.resource(t, "Monitoring/Key/Resource")
-			if got := flatten(props(key)["KeyPolicy"]); !reflect.DeepEqual(got, keyPolicy) {
+			if got := flatten(props(key)["KeyPolicy"]); !reflect.DeepEqual(bySid(got), bySid(keyPolicy)) {
 				t.Errorf("key policy\n got %s\nwant %s", toJSON(got), toJSON(keyPolicy))
 			}
 			wantPolicy := map[string]string{"Staging": "Delete", "Production": "Retain"}[v.name]
 			if props(key)["EnableKeyRotation"] != true || key["DeletionPolicy"] != wantPolicy || key["UpdateReplacePolicy"] != wantPolicy {
 				t.Errorf("key: rotation %v, DeletionPolicy %v; want rotation and %s", props(key)["EnableKeyRotation"], key["DeletionPolicy"], wantPolicy)
+			}
+		})
+	}
+}
+
+// bySid is a policy document with its statements keyed by Sid ("" for the
+// one without), so that documents compare regardless of statement order (IAM
+// does not care); a repeated Sid keeps both, under "<sid>#2".
+func bySid(doc any) map[string]any {
+	d, _ := doc.(map[string]any)
+	statements := map[string]any{}
+	sts, _ := d["Statement"].([]any)
+	for _, st := range sts {
+		sid, _ := st.(map[string]any)["Sid"].(string)
+		k := sid
+		for n := 2; statements[k] != nil; n++ {
+			k = fmt.Sprintf("%s#%d", sid, n)
+		}
+		statements[k] = st
+	}
+	return map[string]any{"Version": d["Version"], "Statement": statements}
+}
+
+// GIVEN a rule of another construct WHEN its target is
+// Monitoring.TopicTarget(message) THEN it sends message to the alert topic,
+// and EventBridge may publish to the topic on behalf of that rule of this
+// account only (one statement, aws:SourceArn = the rule).
+func TestTopicTarget(t *testing.T) {
+	f := getFixture(t)
+	for _, v := range f.variants() {
+		t.Run(v.name, func(t *testing.T) {
+			topicID, ruleID := v.id(t, "Monitoring/AlertTopic/Resource"), v.id(t, "JobFailures/Resource")
+			r := props(v.resource(t, "JobFailures/Resource"))
+			if want := []any{map[string]any{"Arn": ref(topicID), "Id": "Target0", "Input": toJSON(jobFailureMessage)}}; !reflect.DeepEqual(r["Targets"], want) {
+				t.Errorf("JobFailures targets %s, want %s", toJSON(r["Targets"]), toJSON(want))
+			}
+			want := map[string]any{"Sid": "AllowJobFailuresRuleToPublish", "Effect": "Allow", "Action": "sns:Publish",
+				"Principal": map[string]any{"Service": "events.amazonaws.com"}, "Resource": ref(topicID),
+				"Condition": map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")},
+					"ArnEquals":    map[string]any{"aws:SourceArn": getAtt(ruleID, "Arn")},
+				}}
+			doc, _ := props(v.resource(t, "Monitoring/AlertTopic/Policy/Resource"))["PolicyDocument"].(map[string]any)
+			var naming []any
+			for _, st := range doc["Statement"].([]any) {
+				if strings.Contains(toJSON(st), ruleID) {
+					naming = append(naming, st)
+				}
+			}
+			if !reflect.DeepEqual(naming, []any{want}) {
+				t.Errorf("topic policy statements naming JobFailures %s, want %s", toJSON(naming), toJSON(want))
 			}
 		})
 	}
@@ -317,7 +382,9 @@ func TestConnectionErrorMetricFilter(t *testing.T) {
 // the namespace and the quiet windows (comma-separated HH:MM-HH:MM, several
 // of them, one over midnight) in its environment; it writes its own log
 // group (the construct's key, the props' retention) and nothing else, and
-// runs every HealthCheckInterval without retries.
+// runs every HealthCheckInterval without retries. GIVEN
+// HealthCheckFunctionName THEN the function has that name and its log group
+// /aws/lambda/<name>; GIVEN none THEN CloudFormation names both.
 func TestHealthProbeFunction(t *testing.T) {
 	f := getFixture(t)
 	for _, c := range []struct {
@@ -325,9 +392,10 @@ func TestHealthProbeFunction(t *testing.T) {
 		quiet     string
 		rate      string
 		retention float64
+		name      string
 	}{
-		{f.staging, "18:00-23:45,23:50-00:20", "rate(1 minute)", 30},
-		{f.production, "", "rate(5 minutes)", 90},
+		{f.staging, "18:00-23:45,23:50-00:20", "rate(1 minute)", 30, ""},
+		{f.production, "", "rate(5 minutes)", 90, "medbookings-production-health-probe"},
 	} {
 		t.Run(c.v.name, func(t *testing.T) {
 			v := c.v
@@ -341,13 +409,18 @@ func TestHealthProbeFunction(t *testing.T) {
 				}},
 				"LoggingConfig": map[string]any{"LogGroup": ref(logsID)},
 				"Role":          getAtt(v.id(t, "Monitoring/HealthCheckRole/Resource"), "Arn"),
+				"FunctionName":  map[bool]any{true: c.name, false: nil}[c.name != ""],
 			} {
 				if !reflect.DeepEqual(fn[k], want) {
 					t.Errorf("probe %s = %s, want %s", k, toJSON(fn[k]), toJSON(want))
 				}
 			}
 			logs := v.resource(t, "Monitoring/HealthCheckLogGroup/Resource")
-			if want := map[string]any{"KmsKeyId": getAtt(v.id(t, "Monitoring/Key/Resource"), "Arn"), "RetentionInDays": c.retention}; !reflect.DeepEqual(props(logs), want) {
+			want := map[string]any{"KmsKeyId": getAtt(v.id(t, "Monitoring/Key/Resource"), "Arn"), "RetentionInDays": c.retention}
+			if c.name != "" {
+				want["LogGroupName"] = "/aws/lambda/" + c.name
+			}
+			if !reflect.DeepEqual(props(logs), want) {
 				t.Errorf("probe log group %s, want %s", toJSON(props(logs)), toJSON(want))
 			}
 			role := props(v.resource(t, "Monitoring/HealthCheckRole/Resource"))
@@ -517,9 +590,9 @@ func TestBudget(t *testing.T) {
 	}
 }
 
-// GIVEN either variant under the cdk-nag AwsSolutions and HIPAA packs WHEN
-// synthesized THEN nothing of the monitoring construct is reported, and
-// each of its suppressions gives a reason.
+// GIVEN either variant under the cdk-nag AwsSolutions, HIPAA Security and
+// NIST 800-53 rev 5 packs WHEN synthesized THEN nothing of the monitoring
+// construct is reported, and each of its suppressions gives a reason.
 func TestCompliance(t *testing.T) {
 	f := getFixture(t)
 	for _, v := range f.variants() {

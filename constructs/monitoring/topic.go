@@ -7,18 +7,20 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 )
 
 // createTopic creates the customer-managed key and the alert topic.
 //
 // Key policy (besides the account root statement CDK adds):
-//   - CloudWatch alarms and AWS Budgets may GenerateDataKey*/Decrypt so that
-//     they can publish to the encrypted topic, only on behalf of this account
-//     (aws:SourceAccount);
-//   - EventBridge gets the same two actions (added in createEventRules),
-//     without a source condition: AWS documents that
-//     aws:SourceAccount/aws:SourceArn are not supported in a KMS key policy
-//     for EventBridge targets (a condition would drop every event silently);
+//   - CloudWatch alarms, AWS Budgets and EventBridge may
+//     GenerateDataKey*/Decrypt so that they can publish to the encrypted
+//     topic, and only for this stack's topics (the encryption context SNS
+//     sends, aws:sns:topicArn); CloudWatch and Budgets also only on behalf
+//     of this account (aws:SourceAccount). EventBridge gets no source
+//     condition: it sends none to KMS for SNS targets, and one would drop
+//     every event silently;
 //   - CloudWatch Logs in this region may use the key for log groups of this
 //     account (kms:EncryptionContext:aws:logs:arn).
 func (m *Monitoring) createTopic() {
@@ -29,17 +31,35 @@ func (m *Monitoring) createTopic() {
 		RemovalPolicy:     m.props.RemovalPolicy,
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
 	})
-	sourceAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}}
-	for _, svc := range []struct{ sid, principal string }{
-		{"AllowCloudWatchAlarmsToUseKey", "cloudwatch.amazonaws.com"},
-		{"AllowBudgetsToUseKey", "budgets.amazonaws.com"},
+	compliance.GuardGrants(key)
+	// SNS asks KMS with the topic's ARN as encryption context: the
+	// services may use the key for this stack's topics only. (The topic's
+	// own ARN would be a dependency cycle: the topic names the key.) This
+	// relies on CloudFormation naming the topic <StackName>-<id>-<random>:
+	// do not give the topic a name.
+	stackTopics := map[string]any{"kms:EncryptionContext:aws:sns:topicArn": stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("sns"), Resource: jsii.String(*stack.StackName() + "-*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME,
+	})}
+	for _, svc := range []struct {
+		sid, principal string
+		sourceAccount  bool
+	}{
+		{"AllowCloudWatchAlarmsToUseKey", "cloudwatch.amazonaws.com", true},
+		{"AllowBudgetsToUseKey", "budgets.amazonaws.com", true},
+		// EventBridge sends no source account or ARN to KMS for SNS
+		// targets; the encryption context still binds it to our topics.
+		{"AllowEventBridgeToUseKey", "events.amazonaws.com", false},
 	} {
+		conditions := map[string]any{"ArnLike": stackTopics}
+		if svc.sourceAccount {
+			conditions["StringEquals"] = map[string]any{"aws:SourceAccount": stack.Account()}
+		}
 		key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String(svc.sid),
 			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(svc.principal), nil)},
 			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 			Resources:  jsii.Strings("*"),
-			Conditions: sourceAccount,
+			Conditions: &conditions,
 		}), nil)
 	}
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -51,6 +51,9 @@ type Props struct {
 	Description string
 	// NAT is a gateway or an instance.
 	NAT NAT
+	// FlowLogGroupName names the flow log's log group ("" lets
+	// CloudFormation name it).
+	FlowLogGroupName string
 	// FlowLogTraffic is what the VPC flow log records (ALL or REJECT).
 	FlowLogTraffic awsec2.FlowLogTrafficType
 	// LogKey encrypts the flow log group; LogRetention and LogRemovalPolicy
@@ -139,8 +142,12 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 		Subnets: &[]*awsec2.SubnetSelection{n.App},
 	})
 
+	var groupName *string
+	if p.FlowLogGroupName != "" {
+		groupName = jsii.String(p.FlowLogGroupName)
+	}
 	logs := awslogs.NewLogGroup(self, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-		Retention: p.LogRetention, EncryptionKey: p.LogKey, RemovalPolicy: p.LogRemovalPolicy,
+		LogGroupName: groupName, Retention: p.LogRetention, EncryptionKey: p.LogKey, RemovalPolicy: p.LogRemovalPolicy,
 	})
 	role := awsiam.NewRole(self, jsii.String("FlowLogRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), nil).WithConditions(&map[string]any{

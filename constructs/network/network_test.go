@@ -102,7 +102,7 @@ func getFixture(t *testing.T) *fixture {
 				v.props.LogKey = key
 				v.net = network.New(v.stack, "Network", v.props)
 			}
-			compliance.AddPacks(app)
+			compliance.AddPacks(app, false)
 			f.asm = app.Synth(nil)
 		})
 		for _, v := range f.variants() {

@@ -53,8 +53,9 @@ const (
 
 // Props configure the storage construct.
 type Props struct {
-	// BucketName is the uploads bucket's physical name.
-	BucketName string
+	// BucketName is the uploads bucket's physical name; AccessLogBucketName
+	// its access-log bucket's ("" lets CloudFormation name it).
+	BucketName, AccessLogBucketName string
 	// RemovalPolicy of the buckets and the key (RETAIN or DESTROY; destroy
 	// only succeeds on an emptied bucket: nothing is auto-deleted).
 	RemovalPolicy awscdk.RemovalPolicy
@@ -102,8 +103,14 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 	})
+	compliance.GuardGrants(key)
 
+	var logName *string
+	if p.AccessLogBucketName != "" {
+		logName = jsii.String(p.AccessLogBucketName)
+	}
 	logs := awss3.NewBucket(self, jsii.String("AccessLogs"), &awss3.BucketProps{
+		BucketName: logName,
 		// S3 server access logging cannot deliver to a bucket whose default
 		// encryption is SSE-KMS: SSE-S3 is the only choice here.
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,

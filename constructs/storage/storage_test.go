@@ -138,7 +138,7 @@ func getFixture(t *testing.T) *fixture {
 			for _, v := range f.variants() {
 				v.build(app)
 			}
-			compliance.AddPacks(app)
+			compliance.AddPacks(app, false)
 			f.asm = app.Synth(nil)
 		})
 		for _, v := range f.variants() {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -120,5 +121,57 @@ func TestWorkflowsMatchDelivery(t *testing.T) {
 	}
 	if !strings.HasPrefix(delivery.DeployRoleName("staging"), "medbookings-github-deploy-") {
 		t.Error("the deploy workflow composes the role name as medbookings-github-deploy-<environment>")
+	}
+}
+
+// TestActionsArePinned: every action is pinned to a full commit SHA (a tag
+// can be moved to other code), with the version in a comment.
+func TestActionsArePinned(t *testing.T) {
+	pinned := regexp.MustCompile(`^\s*-?\s*uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$`)
+	for _, f := range workflowFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, "uses:") || strings.Contains(line, "uses: ./") {
+				continue
+			}
+			if !pinned.MatchString(line) {
+				t.Errorf("%s:%d: %q is not pinned to a commit SHA with its version in a comment", filepath.Base(f), i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+// TestDiffJobRunsNoPullRequestCode: the job that holds the diff role's
+// credentials checks nothing out and runs no script of the repository; the
+// CLI comes from npm at the pinned version, outside any folder with a
+// cdk.json.
+func TestDiffJobRunsNoPullRequestCode(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(cdktest.RepoRoot(), ".github", "workflows", "pr.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "\n  diff:\n")
+	end := strings.Index(text[start+1:], "\n  cost:\n")
+	if start < 0 || end < 0 {
+		t.Fatal("pr.yml has no diff job followed by the cost job")
+	}
+	job := text[start : start+1+end]
+	for _, bad := range []string{"actions/checkout", ".ci/", "scripts/", "go run", "go test", "source ", "npx "} {
+		if strings.Contains(job, bad) {
+			t.Errorf("the diff job contains %q: it must run nothing of the pull request while it holds credentials", bad)
+		}
+	}
+	for _, want := range []string{"aws-cdk@2.1148.1", "--ignore-scripts", "--app cdk.out", "--method template", "role/" + delivery.DiffRoleName,
+		"head.repo.full_name == github.repository"} {
+		if !strings.Contains(job, want) {
+			t.Errorf("the diff job does not contain %q", want)
+		}
+	}
+	if i, j := strings.Index(job, "configure-aws-credentials"), strings.Index(job, "npm install"); i < j {
+		t.Error("the diff job must install the CLI before it obtains credentials")
 	}
 }
