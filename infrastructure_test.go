@@ -101,12 +101,39 @@ func withTestApp(t *testing.T) map[string]any {
 	}
 }
 
+// theBuiltApp is the app of cdk.json, built and synthesized once for the
+// package, with CDK's CloudFormation validation on (cdk.json's flags make
+// every finding an error): the one strict-validation synthesis of the
+// suite, and the one synthesis under the compliance packs.
 func theBuiltApp(t *testing.T) *built {
-	appOnce.Do(func() { theApp = buildApp(t, cdktest.AppOptions{}, withTestApp(t)) })
+	appOnce.Do(func() {
+		var err error
+		if validationDir, err = os.MkdirTemp("", "medbookings-app-"); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if theApp == nil {
+				t.Log("validation findings:\n" + cdktest.ValidationReport(validationDir))
+			}
+		}()
+		theApp = buildApp(t, cdktest.AppOptions{Validation: true, Outdir: validationDir}, withTestApp(t))
+	})
 	if theApp == nil {
 		t.Fatal("the app failed to build in an earlier test")
 	}
 	return theApp
+}
+
+// validationDir is the cloud assembly of theBuiltApp, with CDK's
+// validation report (removed by TestMain).
+var validationDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if validationDir != "" {
+		os.RemoveAll(validationDir)
+	}
+	os.Exit(code)
 }
 
 func obj(m map[string]any) *map[string]any { return &m }
@@ -421,15 +448,14 @@ func TestStrictCloudFormationValidation(t *testing.T) {
 	for _, flag := range []string{"@aws-cdk/core:validateAgainstDefaultRules", "@aws-cdk/core:strictCfnValidateErrors"} {
 		require.Equal(t, true, ctx[flag], "cdk.json must set %s", flag)
 	}
-	dir := t.TempDir()
-	defer func() {
-		if t.Failed() {
-			t.Log("validation findings:\n" + cdktest.ValidationReport(dir))
-		}
-	}()
-	b := buildApp(t, cdktest.AppOptions{Validation: true, Analytics: true, Outdir: dir}, withTestApp(t))
+	b := theBuiltApp(t)
 	assert.Len(t, b.stacks, 2)
 	assert.NotNil(t, b.app.Delivery)
+	// CDK writes the report only when its validation ran; an empty report
+	// is a clean one (a finding would have failed the build)
+	_, err := os.ReadFile(filepath.Join(validationDir, "validation-report.json"))
+	require.NoError(t, err, "CDK's CloudFormation validation did not run")
+	assert.Empty(t, cdktest.ValidationReport(validationDir), "no findings")
 }
 
 // TestGoldenTemplates keeps every stack's template in testdata/ (asset

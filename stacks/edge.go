@@ -27,7 +27,6 @@ func NewEdgeStack(scope constructs.Construct, e Environment) *EdgeStack {
 	stack := newStack(scope, e.EdgeStackName,
 		"MedBookings "+e.Name+" edge (us-east-1): CloudFront's certificate and the Lambda@Edge body hash of "+e.StackName,
 		&awscdk.Environment{Region: jsii.String(edge.Region), Account: e.Account}, e.Qualifier, e.TerminationProtection, envTags(e))
-	delivery.Confine(stack, e.Name)
 	var zone awsroute53.IHostedZone
 	if e.HostedZoneID != "" {
 		zone = awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
@@ -44,6 +43,7 @@ func NewEdgeStack(scope constructs.Construct, e Environment) *EdgeStack {
 		Value:       ed.Certificate.CertificateArn(),
 		Description: jsii.String("CloudFront certificate of " + joinHosts(e.Hosts) + " (validated by DNS: docs/runbook.md)"),
 	})
+	delivery.Confine(stack, e.Name)
 	return &EdgeStack{Stack: stack, Environment: e.Name, Edge: ed}
 }
 

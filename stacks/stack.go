@@ -94,7 +94,6 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 	stack := newStack(scope, e.StackName,
 		"MedBookings "+e.Name+" environment: network, database, uploads storage, hosting (Next.js on Lambda behind CloudFront) and monitoring",
 		&awscdk.Environment{Region: jsii.String(e.Region), Account: e.Account}, e.Qualifier, e.TerminationProtection, envTags(e))
-	delivery.Confine(stack, e.Name)
 	st := &MedBookingsStack{Stack: stack, Environment: e}
 	s := e.Settings
 
@@ -236,6 +235,7 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 	}
 	pinLegacyLogicalIDs(stack)
 	st.outputs()
+	delivery.Confine(stack, e.Name)
 	return st
 }
 

@@ -558,23 +558,6 @@ func TestCompliance(t *testing.T) {
 	}
 }
 
-// GIVEN the DB-only props WHEN synthesized with CDK's CloudFormation
-// validation THEN the template is valid (a finding panics).
-func TestStrictValidation(t *testing.T) {
-	app := cdktest.NewApp(t, cdktest.AppOptions{Validation: true})
-	cdktest.Must(t, func() {
-		stack := awscdk.NewStack(app, jsii.String("Strict"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(cdktest.Region)}})
-		key := newKey(stack)
-		db := newDatabase(stack, key)
-		b := backup.New(stack, "Backup", backup.Props{
-			VaultName: "medbookings-strict", Description: "strict", Key: key,
-			DailyRetentionDays: 7, MonthlyRetentionDays: 30, Resources: []string{rdsArn(stack, db)},
-		})
-		b.NotifyFailures(&target{})
-		app.Synth(nil)
-	})
-}
-
 // GIVEN props that cannot make sound backups WHEN New is called THEN it
 // panics before creating anything; a retention of 0 for the monthly rule
 // means none and is accepted.

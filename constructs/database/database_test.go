@@ -1261,21 +1261,6 @@ func TestLambdaBuildIsReproducible(t *testing.T) {
 	}
 }
 
-// GIVEN the sleeping props WHEN synthesized with CDK's CloudFormation
-// validation THEN the template is valid (a finding panics).
-func TestStrictValidation(t *testing.T) {
-	app := cdktest.NewApp(t, cdktest.AppOptions{Validation: true})
-	cdktest.Must(t, func() {
-		stack := awscdk.NewStack(app, jsii.String("Strict"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(cdktest.Region)}})
-		vpc := newNetwork(stack)
-		key := newKey(stack)
-		p := baseProps(vpc, key, "medbookings-strict")
-		p.StopSchedule = stopWindows
-		database.New(stack, "Database", p)
-		app.Synth(nil)
-	})
-}
-
 // TestAccess: the break-glass path is a launch template
 // (<identifier>-access, Database.AccessLaunchTemplate), not a running
 // instance; the instance it launches runs the current Amazon Linux 2023 for

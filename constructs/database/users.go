@@ -154,7 +154,7 @@ func (d *Database) rotation(p Props, roles awscdk.CfnResource, sg awsec2.ISecuri
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
-		Code:         awslambda.Code_FromAsset(jsii.String(b.Dir), nil),
+		Code:         b.Code(),
 		// Each connection waits up to 30 s for an instance that is starting.
 		Timeout:    awscdk.Duration_Minutes(jsii.Number(5)),
 		MemorySize: jsii.Number(256),
@@ -215,7 +215,7 @@ func (d *Database) rolesFunction(p Props, sg awsec2.ISecurityGroup) awslambda.Fu
 		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:   awslambda.Architecture_ARM_64(),
 		Handler:        jsii.String("bootstrap"),
-		Code:           awslambda.Code_FromAsset(jsii.String(b.Dir), nil),
+		Code:           b.Code(),
 		Timeout:        awscdk.Duration_Minutes(jsii.Number(10)),
 		MemorySize:     jsii.Number(256),
 		Role:           id.ExecutionRole(),

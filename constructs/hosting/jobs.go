@@ -80,7 +80,7 @@ func (h *Hosting) createJobs() {
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
 		Handler:                      jsii.String("bootstrap"),
-		Code:                         awslambda.Code_FromAsset(jsii.String(b.Dir), nil),
+		Code:                         b.Code(),
 		MemorySize:                   jsii.Number(128),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(CronTimeoutSeconds)),
 		ReservedConcurrentExecutions: jsii.Number(CronConcurrency),

@@ -81,7 +81,7 @@ func (h *Hosting) createMigrations() {
 		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:   awslambda.Architecture_ARM_64(),
 		Handler:        jsii.String("bootstrap"),
-		Code:           awslambda.Code_FromAsset(jsii.String(b.Dir), nil),
+		Code:           b.Code(),
 		MemorySize:     jsii.Number(256),
 		Timeout:        awscdk.Duration_Minutes(jsii.Number(15)),
 		Role:           id.ExecutionRole(),

@@ -102,8 +102,8 @@ func (h *Hosting) createFunctions() {
 		panic(err)
 	}
 	layer := awslambda.NewLayerVersion(h.Construct, jsii.String("EnvWrapper"), &awslambda.LayerVersionProps{
-		LayerVersionName: jsii.String(p.Prefix + "-env-wrapper"),
-		Code:                    awslambda.Code_FromAsset(jsii.String(layerBundle.Dir), nil),
+		LayerVersionName:        jsii.String(p.Prefix + "-env-wrapper"),
+		Code:                    layerBundle.Code(),
 		CompatibleArchitectures: &[]awslambda.Architecture{awslambda.Architecture_ARM_64()},
 		CompatibleRuntimes:      &[]awslambda.Runtime{Runtime()},
 		Description:             jsii.String("MedBookings env wrapper: puts the app's secrets into process.env at cold start (functions/envwrapper)"),

@@ -614,12 +614,6 @@ func TestCompliance(t *testing.T) {
 	}
 }
 
-// GIVEN the staging-like props WHEN synthesized with CDK's CloudFormation
-// validation THEN the template is valid (a finding panics).
-func TestStrictValidation(t *testing.T) {
-	newVariant(t, "Strict", cdktest.AppOptions{Validation: true}, stagingProps)
-}
-
 // GIVEN props that cannot make sound monitoring WHEN New is called THEN it
 // panics before creating anything, naming the problem.
 func TestPropsAreChecked(t *testing.T) {

@@ -23,6 +23,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/jsii-runtime-go"
 )
 
 // Layout says where the binary goes inside the asset folder.
@@ -37,10 +42,40 @@ type Layout struct {
 
 // Bundle is one built asset folder.
 type Bundle struct {
-	// Dir is the asset folder (give it to awslambda.Code_FromAsset).
+	// Dir is the asset folder (Code gives it to Lambda).
 	Dir string
 	// SHA256 is the hex digest of the binary.
 	SHA256 string
+	// AssetHash is the digest of the folder's content (the binary and the
+	// layout's files), known without reading the folder again.
+	AssetHash string
+}
+
+// Code is the bundle as Lambda code or layer content. Its asset hash is
+// the bundle's own, so CDK does not fingerprint the folder (a 10-20 MB
+// binary per function) on every synthesis.
+func (b Bundle) Code() awslambda.AssetCode {
+	return awslambda.Code_FromAsset(jsii.String(b.Dir), &awss3assets.AssetOptions{
+		AssetHash:     jsii.String(b.AssetHash),
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+	})
+}
+
+// assetHash is the digest of a folder made of a binary (by its digest) and
+// the layout's files.
+func assetHash(binarySHA256 string, layout Layout) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", layout.Binary, binarySHA256)
+	extra := make([]string, 0, len(layout.Files))
+	for p := range layout.Files {
+		extra = append(extra, p)
+	}
+	sort.Strings(extra)
+	for _, p := range extra {
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(layout.Files[p]))
+		h.Write(layout.Files[p])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 var (
@@ -97,7 +132,7 @@ func build(name string, layout Layout, force bool) (Bundle, error) {
 	bin := filepath.Join(dir, filepath.FromSlash(layout.Binary))
 	if !force {
 		if sum, err := fileSHA256(bin); err == nil {
-			return Bundle{Dir: dir, SHA256: sum}, nil
+			return Bundle{Dir: dir, SHA256: sum, AssetHash: assetHash(sum, layout)}, nil
 		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -142,7 +177,7 @@ func build(name string, layout Layout, force bool) (Bundle, error) {
 			return Bundle{}, err
 		}
 	}
-	return Bundle{Dir: dir, SHA256: sum}, nil
+	return Bundle{Dir: dir, SHA256: sum, AssetHash: assetHash(sum, layout)}, nil
 }
 
 // inputDigest hashes everything that can change a build's output.

@@ -32,6 +32,7 @@ package pgtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -108,20 +109,19 @@ func (s *Server) start(opts Options) error {
 		return err
 	}
 	s.SuperuserPassword = randomHex(16)
-	pwfile := filepath.Join(s.dir, "pwfile")
-	if err := os.WriteFile(pwfile, []byte(s.SuperuserPassword+"\n"), 0o600); err != nil {
-		return err
-	}
-	if err := s.chown(s.dir, pwfile); err != nil {
+	if err := s.chown(s.dir); err != nil {
 		return err
 	}
 	data := filepath.Join(s.dir, "data")
-	if out, err := s.run("initdb", "-D", data, "-U", Superuser, "--pwfile="+pwfile,
-		"--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--no-locale",
-		"--no-sync", "--no-instructions"); err != nil {
-		return fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+	template, err := s.template()
+	if err != nil {
+		return err
 	}
-	_ = os.Remove(pwfile)
+	// A copy of the initialized cluster (cp -a keeps its owner and modes):
+	// initdb runs once per machine, not once per test binary.
+	if out, err := exec.Command("cp", "-a", template, data).CombinedOutput(); err != nil {
+		return fmt.Errorf("pgtest: copy the cluster template: %v\n%s", err, out)
+	}
 
 	conf := []string{
 		"listen_addresses = '127.0.0.1'",
@@ -208,7 +208,75 @@ func (s *Server) start(opts Options) error {
 	if startErr != nil {
 		return startErr
 	}
+	// The template's superuser has no password: give this server's its own,
+	// over the local socket (trust).
+	if err := s.setSuperuserPassword(); err != nil {
+		return err
+	}
 	return s.checkVersion()
+}
+
+func (s *Server) setSuperuserPassword() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=%s dbname=postgres sslmode=disable", s.dir, s.Port, Superuser))
+	if err != nil {
+		return fmt.Errorf("pgtest: connect over the local socket: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "ALTER ROLE "+Superuser+" PASSWORD "+literal(s.SuperuserPassword)); err != nil {
+		return fmt.Errorf("pgtest: set the superuser's password: %w", err)
+	}
+	return nil
+}
+
+// templateArgs are initdb's arguments besides -D (part of the template's name).
+var templateArgs = []string{"-U", Superuser, "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8",
+	"--no-locale", "--no-sync", "--no-instructions"}
+
+// template returns an initialized cluster (data folder) to copy, creating
+// it once per machine, binaries and initdb arguments: under the system's
+// temporary folder, owned by the server's user, created under a lock so
+// that test binaries starting at once wait for the first.
+func (s *Server) template() (string, error) {
+	owner := strconv.Itoa(os.Geteuid())
+	if s.cred != nil {
+		owner = strconv.Itoa(int(s.cred.Uid))
+	}
+	sum := sha256.Sum256([]byte(s.native + "\x00" + PackageVersion + "\x00" + strings.Join(templateArgs, " ") + "\x00" + owner))
+	dir := filepath.Join(os.TempDir(), "pgtest-template-"+hex.EncodeToString(sum[:8]))
+	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); err == nil {
+		return dir, nil
+	}
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
+	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); err == nil {
+		return dir, nil
+	}
+	tmp, err := os.MkdirTemp("", "pgtest-template-build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	if err := s.chown(tmp); err != nil {
+		return "", err
+	}
+	data := filepath.Join(tmp, "data")
+	if out, err := s.run("initdb", append([]string{"-D", data}, templateArgs...)...); err != nil {
+		return "", fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+	}
+	_ = os.RemoveAll(dir)
+	if err := os.Rename(data, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
 }
 
 // checkVersion logs SELECT version() and fails unless the server is 16.x.

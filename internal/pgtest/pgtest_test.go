@@ -230,3 +230,34 @@ func TestStaleClusterReaped(t *testing.T) {
 		t.Errorf("the orphaned server's folder %s: %v; want it removed", filepath.Dir(m[1]), err)
 	}
 }
+
+// TestClustersComeFromOneTemplate: initdb runs once per machine; each
+// server is a copy with its own superuser password, which the other's
+// does not open.
+func TestClustersComeFromOneTemplate(t *testing.T) {
+	a, err := pgtest.Start(pgtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	b, err := pgtest.Start(pgtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Stop()
+	if a.SuperuserPassword == b.SuperuserPassword {
+		t.Fatal("two servers share a superuser password")
+	}
+	ta, err := a.TemplateDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb, _ := b.TemplateDir(); ta != tb {
+		t.Errorf("two templates: %s and %s", ta, tb)
+	}
+	ctx := context.Background()
+	if conn, err := pgx.Connect(ctx, b.DSN(pgtest.Superuser, a.SuperuserPassword, "postgres")); err == nil {
+		conn.Close(ctx)
+		t.Error("one server's superuser password opens the other")
+	}
+}

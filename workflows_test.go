@@ -1,4 +1,8 @@
-package workflows_test
+// Tests of the GitHub Actions workflows in .github/workflows: actionlint
+// (its Go API, offline), pinned actions, a diff job that runs no pull-request
+// code, and the names the workflows share with the delivery construct.
+
+package main
 
 import (
 	"bytes"
