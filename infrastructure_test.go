@@ -209,9 +209,11 @@ func TestEnvironmentDifferences(t *testing.T) {
 		flowLogs                    string
 		reservedConcurrency         int
 	}{
-		// staging: two jobs and the database's stop and start; production: the two jobs
-		{"staging", "db.t4g.micro", "medbookings-uploads-staging", false, false, nil, 50, 4, 0, 1, "REJECT", hosting.ReservedConcurrency(database.EstimatedMaxConnections("db.t4g.micro"), 1)},
-		{"production", "db.t4g.small", "medbookings-uploads-production", true, true, 60.0, 150, 2, 1, 0, "ALL", hosting.ReservedConcurrency(database.EstimatedMaxConnections("db.t4g.small"), 1)},
+		// staging: two jobs, and the database's and the NAT instance's stop
+		// and start in each of its two windows; production: the two jobs.
+		// Both run a NAT instance.
+		{"staging", "db.t4g.micro", "medbookings-uploads-staging", false, false, nil, 50, 2 + 2*2*2, 0, 1, "REJECT", hosting.ReservedConcurrency(database.EstimatedMaxConnections("db.t4g.micro"), 1)},
+		{"production", "db.t4g.small", "medbookings-uploads-production", true, true, 60.0, 150, 2, 0, 1, "ALL", hosting.ReservedConcurrency(database.EstimatedMaxConnections("db.t4g.small"), 1)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.env, func(t *testing.T) {
@@ -499,7 +501,6 @@ var statefulResources = []struct {
 	// uploads: medical-practice records
 	{"StorageUploadsBDC5E374", "AWS::S3::Bucket", "Delete", "Retain"},
 	{"StorageAccessLogs96FB524C", "AWS::S3::Bucket", "Delete", "Retain"},
-	{"StorageKeyBAA9457B", "AWS::KMS::Key", "Delete", "Retain"},
 	// the app's secrets (provider keys an operator filled in), static files, CDN logs
 	{"HostingAppSecret7F3B739D", "AWS::SecretsManager::Secret", "Delete", "Retain"},
 	{"HostingCronSecretC1C3B6F7", "AWS::SecretsManager::Secret", "Delete", "Retain"},
@@ -512,8 +513,11 @@ var statefulResources = []struct {
 	// only with an app bundle (production here has none: "-")
 	{"HostingMigrateLogs4506E582", "AWS::Logs::LogGroup", "Delete", "-"},
 	{"HostingAssetDeploymentLogs2FBF2E62", "AWS::Logs::LogGroup", "Delete", "-"},
-	// monitoring: the alert key and the probe's log group
-	{"MonitoringKey61F0DC42", "AWS::KMS::Key", "Delete", "Retain"},
+	// monitoring: the probe's log group. (The storage and monitoring keys,
+	// StorageKeyBAA9457B and MonitoringKey61F0DC42, left the template in
+	// 2026-12: the data key encrypts uploads and alerts; production's
+	// CloudFormation retains them for the objects and logs still under
+	// them, docs/cost.md says when to delete them.)
 	{"MonitoringHealthCheckLogGroupCA058BCA", "AWS::Logs::LogGroup", "Delete", "Retain"},
 	// AWS Backup's vault: production only (staging opts out, "-"); kept
 	// always (a locked vault cannot be deleted while it holds recovery points)
@@ -739,4 +743,35 @@ func tagMap(tags any) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestOneKeyPerEnvironment: one customer managed key per environment (the
+// data key, kept since before 2026-12) encrypts the database, secrets,
+// logs, uploads, static files and the alert topic; its policy carries what
+// each service that uses it needs, and nothing creates a second key.
+func TestOneKeyPerEnvironment(t *testing.T) {
+	b := theBuiltApp(t)
+	for env, j := range b.json {
+		keys := resources(j, "AWS::KMS::Key")
+		require.Len(t, keys, 1, env)
+		require.Contains(t, keys, "DatabaseKey5E5D9547", env)
+		keyArn := fmt.Sprint(map[string]any{"Fn::GetAtt": []any{"DatabaseKey5E5D9547", "Arn"}})
+		for id, r := range resources(j, "AWS::S3::Bucket") {
+			enc := fmt.Sprint(props(r)["BucketEncryption"])
+			if strings.Contains(enc, "aws:kms") {
+				assert.Contains(t, enc, keyArn, "%s %s", env, id)
+			}
+		}
+		for id, r := range resources(j, "AWS::SNS::Topic") {
+			assert.Equal(t, keyArn, fmt.Sprint(props(r)["KmsMasterKeyId"]), "%s %s", env, id)
+		}
+		for id, r := range resources(j, "AWS::Logs::LogGroup") {
+			assert.Equal(t, keyArn, fmt.Sprint(props(r)["KmsKeyId"]), "%s %s", env, id)
+		}
+		policy := fmt.Sprint(props(keys["DatabaseKey5E5D9547"])["KeyPolicy"])
+		for _, want := range []string{"cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com", "aws:sns:topicArn",
+			"cloudfront.amazonaws.com", "logs.eu-west-1.amazonaws.com", "kms:GrantIsForAWSResource"} {
+			assert.Contains(t, policy, want, "%s: the data key's policy", env)
+		}
+	}
 }

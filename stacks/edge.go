@@ -38,6 +38,9 @@ func NewEdgeStack(scope constructs.Construct, e Environment) *EdgeStack {
 		Description:  e.Name,
 		Hosts:        e.Hosts,
 		HostedZone:   zone,
+		// the environment's retention (settings.go accepts only periods
+		// CloudWatch Logs offers)
+		LogRetentionDays: e.Settings.Monitoring.LogRetentionDays,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("CertificateArn"), &awscdk.CfnOutputProps{
 		Value:       ed.Certificate.CertificateArn(),

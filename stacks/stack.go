@@ -101,6 +101,8 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 	st.Network = network.New(stack, "Network", network.Props{
 		Description:      e.Name,
 		FlowLogGroupName: "/medbookings/" + e.Name + "/vpc-flow-logs",
+		SchedulePrefix:   e.Prefix,
+		StopSchedule:     natStops(s.Network.NAT, e.StopWindows),
 		NAT:              network.NAT(s.Network.NAT),
 		FlowLogTraffic:   flowLogTraffic(s.Network.FlowLogs),
 		LogKey:           key,
@@ -132,6 +134,7 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 	st.Storage = storage.New(stack, "Storage", storage.Props{
 		BucketName:                  e.UploadsBucket,
 		AccessLogBucketName:         e.Prefix + "-access-logs-" + *stack.Account(),
+		Key:                         key,
 		RemovalPolicy:               e.Data,
 		CORSOrigins:                 e.Origins,
 		NoncurrentVersionExpiration: days(s.Storage.NoncurrentVersionExpirationDays),
@@ -187,6 +190,7 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		jobs[i] = j.Path
 	}
 	mon := monitoring.Props{
+		Key:                     key,
 		HealthCheckFunctionName: e.Prefix + "-health-probe",
 		Environment:             e.Name,
 		Title:                   e.Title,
@@ -304,6 +308,15 @@ func monitoringInterval(on bool) awscdk.Duration {
 		return nil
 	}
 	return awscdk.Duration_Seconds(jsii.Number(60))
+}
+
+// natStops are the windows in which a NAT instance sleeps with the
+// database: none for a NAT gateway (it cannot be stopped).
+func natStops(nat string, windows []config.DailyWindow) []config.DailyWindow {
+	if network.NAT(nat) != network.NATInstance {
+		return nil
+	}
+	return windows
 }
 
 func flowLogTraffic(s string) awsec2.FlowLogTrafficType {

@@ -22,6 +22,7 @@ type Def struct {
 // Defs are the assumptions the estimator reads, in the order printed.
 var Defs = []Def{
 	{"database.stoppedHoursPerMonth", "hours/month", "hours a month the database instance is stopped (no instance, public-IPv4 or Enhanced Monitoring hours); taken from the template's stop/start schedules when it has them", 0, HoursPerMonth},
+	{"ec2.stoppedHoursPerMonth", "hours/month", "hours a month the EC2 (NAT) instances are stopped (no instance hours, no hours of an address assigned at launch, which a stopped instance gives back); taken from the template's ec2 stop/start schedules when it has them", 0, HoursPerMonth},
 	{"database.backupStorageGB", "GB", "total RDS backup storage: automated backups plus manual and AWS Backup snapshots (the part beyond the provisioned storage is billed)", 0, math.Inf(1)},
 	{"database.transferOutGB", "GB/month", "data the database sends out to the internet (to clients outside the VPC, to operators)", 0, math.Inf(1)},
 	{"database.enhancedMonitoringKBPerSample", "KB/sample", "size of one Enhanced Monitoring sample (RDSOSMetrics record, a few KB: OS counters and the process list); one sample per MonitoringInterval while the instance runs", 0, math.Inf(1)},

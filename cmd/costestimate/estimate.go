@@ -796,52 +796,63 @@ func priceBackupVault(c *pricing, r *assembly.Resource, l *Line) {
 
 // deriveFromTemplate reads usage from the template itself: the hours a
 // month the database is stopped, from every EventBridge Scheduler schedule
-// that calls rds:stopDBInstance or rds:startDBInstance (several windows,
-// weekday rules, their time zones).
+// that calls rds:stopDBInstance or rds:startDBInstance, and the hours the
+// EC2 (NAT) instances are stopped, from those that call ec2:stopInstances
+// or ec2:startInstances (several windows, weekday rules, their time zones).
 func deriveFromTemplate(s *assembly.Stack) (map[string]Value, []string) {
-	var switches []Switch
-	var desc []string
-	ids := map[string]bool{}
-	for _, sch := range s.OfType("AWS::Scheduler::Schedule") {
-		if sch.String("State") == "DISABLED" {
-			continue
-		}
-		arn := strings.ToLower(sch.String("Target.Arn"))
-		stop := strings.HasSuffix(arn, "rds:stopdbinstance")
-		if !stop && !strings.HasSuffix(arn, "rds:startdbinstance") {
-			continue
-		}
-		if id := dbIdentifier(sch.String("Target.Input")); id != "" {
-			ids[id] = true
-		}
-		tz := sch.String("ScheduleExpressionTimezone")
-		if tz == "" {
-			tz = "UTC"
-		}
-		switches = append(switches, Switch{Name: sch.LogicalID, Expr: sch.String("ScheduleExpression"), TimeZone: tz, Stop: stop})
-		verb := "start"
-		if stop {
-			verb = "stop"
-		}
-		desc = append(desc, fmt.Sprintf("%s %s %s %s", verb, sch.LogicalID, sch.String("ScheduleExpression"), tz))
+	kinds := []struct {
+		key, stop, start, what string
+	}{
+		{"database.stoppedHoursPerMonth", "rds:stopdbinstance", "rds:startdbinstance", "database instances"},
+		{"ec2.stoppedHoursPerMonth", "ec2:stopinstances", "ec2:startinstances", "EC2 instances"},
 	}
-	if len(switches) == 0 {
-		return nil, nil
-	}
+	out := map[string]Value{}
 	var notes []string
-	if len(ids) > 1 {
-		notes = append(notes, fmt.Sprintf("stop/start schedules name %d database instances: their windows are combined", len(ids)))
+	for _, k := range kinds {
+		var switches []Switch
+		var desc []string
+		ids := map[string]bool{}
+		for _, sch := range s.OfType("AWS::Scheduler::Schedule") {
+			if sch.String("State") == "DISABLED" {
+				continue
+			}
+			arn := strings.ToLower(sch.String("Target.Arn"))
+			stop := strings.HasSuffix(arn, k.stop)
+			if !stop && !strings.HasSuffix(arn, k.start) {
+				continue
+			}
+			if id := dbIdentifier(sch.String("Target.Input")); id != "" {
+				ids[id] = true
+			}
+			tz := sch.String("ScheduleExpressionTimezone")
+			if tz == "" {
+				tz = "UTC"
+			}
+			switches = append(switches, Switch{Name: sch.LogicalID, Expr: sch.String("ScheduleExpression"), TimeZone: tz, Stop: stop})
+			verb := "start"
+			if stop {
+				verb = "stop"
+			}
+			desc = append(desc, fmt.Sprintf("%s %s %s %s", verb, sch.LogicalID, sch.String("ScheduleExpression"), tz))
+		}
+		if len(switches) == 0 {
+			continue
+		}
+		if len(ids) > 1 {
+			notes = append(notes, fmt.Sprintf("stop/start schedules name %d %s: their windows are combined", len(ids), k.what))
+		}
+		frac, more, err := StoppedFraction(switches)
+		if err != nil {
+			notes = append(notes, "stop/start schedules not understood ("+err.Error()+"): "+k.key+" taken from the assumptions")
+			continue
+		}
+		notes = append(notes, more...)
+		out[k.key] = Value{Key: k.key, Value: frac * HoursPerMonth, Source: "template: " + strings.Join(desc, ", ")}
 	}
-	frac, more, err := StoppedFraction(switches)
-	if err != nil {
-		return nil, append(notes, "stop/start schedules not understood ("+err.Error()+"): database.stoppedHoursPerMonth taken from the assumptions")
+	if len(out) == 0 {
+		return nil, notes
 	}
-	notes = append(notes, more...)
-	return map[string]Value{"database.stoppedHoursPerMonth": {
-		Key:    "database.stoppedHoursPerMonth",
-		Value:  frac * HoursPerMonth,
-		Source: "template: " + strings.Join(desc, ", "),
-	}}, notes
+	return out, notes
 }
 
 // dbIdentifier reads DbInstanceIdentifier from a schedule's JSON input.

@@ -105,8 +105,12 @@ func priceInstance(c *pricing, r *assembly.Resource, l *Line) {
 	}
 	typ, _ := prop("InstanceType").(string)
 	key := "ec2.instance." + typ
+	running := HoursPerMonth - c.a.Get("ec2.stoppedHoursPerMonth")
+	if running < HoursPerMonth {
+		l.note("stopped %.1f of %.0f hours a month: %.1f instance hours", HoursPerMonth-running, HoursPerMonth, running)
+	}
 	if _, ok := Prices[key]; ok {
-		l.add(typ+" instance hours (Linux)", HoursPerMonth, key, 1)
+		l.add(typ+" instance hours (Linux)", running, key, 1)
 	} else {
 		l.notPriced("instance type %q is not in the price table", typ)
 	}
@@ -133,7 +137,8 @@ func priceInstance(c *pricing, r *assembly.Resource, l *Line) {
 		l.add("EBS root volume, 8 GB gp3 (the AMI's default size: an assumption)", 8, "ebs.gp3", 1)
 	}
 	if public, why := c.instancePublicIP(r, prop); public {
-		l.add("public IPv4 address hours ("+why+")", HoursPerMonth, "vpc.publicIPv4", 1)
+		// an address assigned at launch goes back while the instance is stopped
+		l.add("public IPv4 address hours ("+why+")", running, "vpc.publicIPv4", 1)
 	}
 	if b, ok := prop("SourceDestCheck").(bool); (ok && !b) || prop("SourceDestCheck") == "false" {
 		l.note("NAT instance (source/destination check off): no per-GB processing charge, unlike a NAT gateway's; internet data transfer out is billed as with a gateway (not estimated)")

@@ -510,3 +510,47 @@ func TestNewHostingStackIsFullyPriced(t *testing.T) {
 		}
 	}
 }
+
+// A NAT instance stopped by schedules with the database: stopped 16:30 to
+// 23:30 and 00:45 to 05:00 UTC every day, 7 h + 4.25 h = 11.25 h a day,
+// 11.25 × 730/24 = 342.1875 h a month; the instance and the address given
+// at launch are billed for the 387.8125 h it runs, the volume all month.
+func TestNATInstanceStoppedBySchedules(t *testing.T) {
+	sched := func(id, action, cron string) string {
+		return `"` + id + `": {"Type": "AWS::Scheduler::Schedule", "Properties": {"ScheduleExpression": "` + cron + `",
+		  "ScheduleExpressionTimezone": "UTC", "FlexibleTimeWindow": {"Mode": "OFF"},
+		  "Target": {"Arn": "arn:aws:scheduler:::aws-sdk:ec2:` + action + `", "RoleArn": "arn:aws:iam::1:role/r",
+		    "Input": {"Fn::Sub": ["{\"InstanceIds\":[\"${Id}\"]}", {"Id": {"Ref": "Nat"}}]}}}}`
+	}
+	s := tpl(t, "Stopped", `{"Resources": {
+	  "Nat": {"Type": "AWS::EC2::Instance", "Properties": {"InstanceType": "t4g.nano", "SourceDestCheck": false,
+	    "NetworkInterfaces": [{"DeviceIndex": "0", "AssociatePublicIpAddress": true}],
+	    "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "VolumeType": "gp3"}}]}},
+	  `+sched("Stop1", "stopInstances", "cron(30 16 * * ? *)")+`,
+	  `+sched("Start1", "startInstances", "cron(30 23 * * ? *)")+`,
+	  `+sched("Stop2", "stopInstances", "cron(45 0 * * ? *)")+`,
+	  `+sched("Start2", "startInstances", "cron(0 5 * * ? *)")+`
+	}}`)
+	se := EstimateStack(s, Options{File: testFile(t)})
+	running := 730 - 11.25*730/24
+	l := lineOf(t, se, "Nat")
+	if want := running*0.0046 + 8*0.088 + running*0.005; !near(l.USD, want) {
+		t.Errorf("NAT instance stopped 11.25 h a day: %v, want %v\n%+v", l.USD, want, l)
+	}
+	if it := item(t, l, "t4g.nano instance hours"); !near(it.Quantity, running) {
+		t.Errorf("instance hours %v, want %v", it.Quantity, running)
+	}
+	if it := item(t, l, "public IPv4 address hours"); !near(it.Quantity, running) {
+		t.Errorf("address hours %v, want %v (an address given at launch goes back while stopped)", it.Quantity, running)
+	}
+	// rds schedules alone do not stop the instance
+	for _, id := range []string{"Stop1", "Start1", "Stop2", "Start2"} {
+		r := s.Template.Resources[id]
+		tgt := r.Properties["Target"].(map[string]any)
+		tgt["Arn"] = strings.Replace(tgt["Arn"].(string), "ec2:stopInstances", "rds:stopDBInstance", 1)
+		tgt["Arn"] = strings.Replace(tgt["Arn"].(string), "ec2:startInstances", "rds:startDBInstance", 1)
+	}
+	if it := item(t, lineOf(t, EstimateStack(s, Options{File: testFile(t)}), "Nat"), "t4g.nano instance hours"); !near(it.Quantity, 730) {
+		t.Errorf("instance hours with database schedules only: %v, want 730", it.Quantity)
+	}
+}

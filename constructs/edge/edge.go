@@ -50,6 +50,9 @@ type Props struct {
 	// certificate's validation records; nil leaves them to the operator
 	// (`cdk deploy` prints them as they are requested; docs/runbook.md).
 	HostedZone awsroute53.IHostedZone
+	// LogRetentionDays of the function's log group in us-east-1 (0: CDK's
+	// default, two years).
+	LogRetentionDays int
 }
 
 // Edge is what the construct created.
@@ -120,7 +123,11 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	if lg := fn.Node().TryFindChild(jsii.String("LogGroup")); lg != nil {
 		// The name as text, not a reference to the function: the same
 		// group, and a name the environment's execution policy can match.
-		lg.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("LogGroupName"), jsii.String("/aws/lambda/"+p.FunctionName))
+		group := lg.Node().DefaultChild().(awscdk.CfnResource)
+		group.AddPropertyOverride(jsii.String("LogGroupName"), jsii.String("/aws/lambda/"+p.FunctionName))
+		if p.LogRetentionDays > 0 {
+			group.AddPropertyOverride(jsii.String("RetentionInDays"), jsii.Number(float64(p.LogRetentionDays)))
+		}
 		compliance.Suppress(lg, map[string]string{
 			"HIPAA.Security-CloudWatchLogGroupEncrypted": "CDK's log group for the function's own region; Lambda@Edge never writes to it (its logs go to /aws/lambda/us-east-1.<name> in the edge regions), and the function logs no request data. A customer managed key in us-east-1 for an empty group would cost $1 a month.",
 		})

@@ -82,6 +82,11 @@ type Props struct {
 	LogRetention     awslogs.RetentionDays
 	// RemovalPolicy of the key and the log group.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Key encrypts the alert topic and the probe's log group (the
+	// environment's data key; the construct adds what the topic's
+	// publishers need to its policy); nil creates a key of the
+	// construct's own (<id>/Key).
+	Key awskms.IKey
 }
 
 // Alarm IDs: construct IDs below Alarms/ and keys of Monitoring.Alarms.

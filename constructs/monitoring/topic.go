@@ -25,13 +25,17 @@ import (
 //     account (kms:EncryptionContext:aws:logs:arn).
 func (m *Monitoring) createTopic() {
 	stack := m.stack()
-	key := awskms.NewKey(m.Construct, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("MedBookings " + m.props.Environment + ": alert topic and monitoring log groups"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     m.props.RemovalPolicy,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
-	})
-	compliance.GuardGrants(key)
+	key := m.props.Key
+	if key == nil {
+		own := awskms.NewKey(m.Construct, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("MedBookings " + m.props.Environment + ": alert topic and monitoring log groups"),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     m.props.RemovalPolicy,
+			PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
+		})
+		compliance.GuardGrants(own)
+		key = own
+	}
 	// SNS asks KMS with the topic's ARN as encryption context: the
 	// services may use the key for this stack's topics only. (The topic's
 	// own ARN would be a dependency cycle: the topic names the key.) This
@@ -62,18 +66,20 @@ func (m *Monitoring) createTopic() {
 			Conditions: &conditions,
 		}), nil)
 	}
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogsToUseKey"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{
-			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			}),
-		}},
-	}), nil)
+	if m.props.Key == nil { // a given key is the environment's, which allows the log groups already
+		key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("AllowCloudWatchLogsToUseKey"),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
+			Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnLike": map[string]any{
+				"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
+					ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+				}),
+			}},
+		}), nil)
+	}
 	m.Key = key
 
 	topic := awssns.NewTopic(m.Construct, jsii.String("AlertTopic"), &awssns.TopicProps{

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/config"
 )
 
 // NAT is how the private subnets reach the internet.
@@ -61,6 +62,11 @@ type Props struct {
 	LogKey           awskms.IKey
 	LogRetention     awslogs.RetentionDays
 	LogRemovalPolicy awscdk.RemovalPolicy
+	// StopSchedule lists daily windows (UTC) in which the NAT instance is
+	// stopped (the environment's database sleeps then); NAT instance only.
+	StopSchedule []config.DailyWindow
+	// SchedulePrefix begins the stop schedules' names (<prefix>-nat-stop-1).
+	SchedulePrefix string
 }
 
 // Network is what the construct created.
@@ -84,6 +90,9 @@ type Network struct {
 func New(scope constructs.Construct, id string, p Props) *Network {
 	if p.NAT != NATGateway && p.NAT != NATInstance {
 		panic("network: Props.NAT must be NATGateway or NATInstance, got " + string(p.NAT))
+	}
+	if len(p.StopSchedule) > 0 && (p.NAT != NATInstance || p.SchedulePrefix == "") {
+		panic("network: Props.StopSchedule needs NAT = NATInstance (a NAT gateway cannot be stopped) and a SchedulePrefix")
 	}
 	if p.FlowLogTraffic == "" || p.LogRemovalPolicy == "" || p.LogRetention == "" || p.LogKey == nil {
 		panic("network: Props.FlowLogTraffic, LogRetention, LogRemovalPolicy and LogKey are required (CDK's defaults would silently keep every log forever)")
@@ -170,6 +179,9 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 	// this the flow log can be created first and its first deliveries fail.
 	flowLog.Node().AddDependency(policy)
 	n.FlowLogGroup = logs
+	if len(p.StopSchedule) > 0 {
+		n.stopNAT(p)
+	}
 
 	compliance.Suppress(vpc, map[string]string{
 		"HIPAA.Security-VPCDefaultSecurityGroupClosed": "Nothing in this VPC uses the default security group: the database, every function and the NAT instance have their own. Closing it would need CDK's Node.js custom resource (another Lambda with an AWS-managed policy) for no reduction of exposure.",
@@ -201,6 +213,6 @@ func hardenNATInstance(i awsec2.Instance) {
 		"HIPAA.Security-EC2InstanceNoPublicIp":                "A NAT instance needs a public address: it is how the App subnets reach the internet. Its security group admits nothing from outside the VPC.",
 		"AwsSolutions-EC28":                                   "A NAT instance forwards packets; detailed (1-minute) monitoring would cost more than the instance. The NAT alarm watches its status checks.",
 		"HIPAA.Security-EC2InstanceDetailedMonitoringEnabled": "A NAT instance forwards packets; detailed (1-minute) monitoring would cost more than the instance. The NAT alarm watches its status checks.",
-		"AwsSolutions-EC29":                                   "The NAT instance holds no data: replacing it (a new deploy, or stop/start) loses nothing, so termination protection and an Auto Scaling group add nothing; staging only (production uses a NAT gateway).",
+		"AwsSolutions-EC29":                                   "The NAT instance holds no data: replacing it (a new deploy, or stop/start) loses nothing, so termination protection and an Auto Scaling group add nothing. EC2's automatic recovery (on by default for t4g) restarts it on failed hardware; the Nat alarm reports failed status checks.",
 	})
 }

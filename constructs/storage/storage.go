@@ -67,6 +67,9 @@ type Props struct {
 	InfrequentAccessAfter awscdk.Duration
 	// AccessLogExpiration deletes server access logs.
 	AccessLogExpiration awscdk.Duration
+	// Key encrypts the uploads (the environment's data key); nil creates a
+	// key of the bucket's own (<id>/Key).
+	Key awskms.IKey
 }
 
 // Uploads is what the storage construct created.
@@ -87,7 +90,7 @@ type Uploads struct {
 //
 // Construct tree (part of the contract: renaming a child replaces a bucket):
 //
-//	<id>/Key             customer managed KMS key of the uploads bucket
+//	<id>/Key             customer managed KMS key of the uploads bucket (without Props.Key)
 //	<id>/AccessLogs      server access log bucket (SSE-S3)
 //	<id>/Uploads         the uploads bucket
 func New(scope constructs.Construct, id string, p Props) *Uploads {
@@ -97,13 +100,17 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 	self := constructs.NewConstruct(scope, jsii.String(id))
 	removal := p.RemovalPolicy
 
-	key := awskms.NewKey(self, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the objects of S3 bucket " + p.BucketName + " (MedBookings uploads)"),
-		Alias:             jsii.String("alias/" + p.BucketName),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-	})
-	compliance.GuardGrants(key)
+	key := p.Key
+	if key == nil {
+		own := awskms.NewKey(self, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts the objects of S3 bucket " + p.BucketName + " (MedBookings uploads)"),
+			Alias:             jsii.String("alias/" + p.BucketName),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     removal,
+		})
+		compliance.GuardGrants(own)
+		key = own
+	}
 
 	var logName *string
 	if p.AccessLogBucketName != "" {
