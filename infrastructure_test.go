@@ -210,10 +210,10 @@ func TestEnvironmentDifferences(t *testing.T) {
 		reservedConcurrency         int
 	}{
 		// staging: two jobs, and the database's and the NAT instance's stop
-		// and start in each of its two windows; production: the two jobs.
-		// Both run a NAT instance.
+		// and start in each of its two windows; production: the two jobs,
+		// and a NAT gateway.
 		{"staging", "db.t4g.micro", "medbookings-uploads-staging", false, false, nil, 50, 2 + 2*2*2, 0, 1, "REJECT", hosting.ReservedConcurrency(database.EstimatedMaxConnections("db.t4g.micro"), 1)},
-		{"production", "db.t4g.small", "medbookings-uploads-production", true, true, 60.0, 150, 2, 0, 1, "ALL", hosting.ReservedConcurrency(database.EstimatedMaxConnections("db.t4g.small"), 1)},
+		{"production", "db.t4g.small", "medbookings-uploads-production", true, true, 60.0, 150, 2, 1, 0, "ALL", hosting.ReservedConcurrency(database.EstimatedMaxConnections("db.t4g.small"), 1)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.env, func(t *testing.T) {

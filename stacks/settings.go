@@ -82,11 +82,10 @@ type EnvironmentSettings struct {
 
 // NetworkSettings shape the environment's VPC.
 type NetworkSettings struct {
-	// NAT is how functions in the VPC reach the internet: "instance" (a
-	// t4g.nano NAT instance, about $7 a month with its address; EC2's
-	// automatic recovery restarts it on failed hardware, the Nat alarm
-	// reports the rest) or "gateway" (a managed NAT gateway, about $40 a
-	// month: for traffic a t4g.nano cannot carry). docs/architecture.md.
+	// NAT is how functions in the VPC reach the internet: "gateway" (a
+	// managed NAT gateway, about $40 a month with its address; production
+	// must have it, for the 99.9 % uptime target) or "instance" (a t4g.nano
+	// NAT instance, about $7 a month, stopped with a sleeping database).
 	NAT string `json:"nat"`
 	// FlowLogs records "all" traffic or only "reject"ed traffic.
 	FlowLogs string `json:"flowLogs"`
@@ -397,6 +396,9 @@ func (s *Settings) validate(ps *config.Problems) {
 	}
 	if len(p.Database.StopSchedule) > 0 {
 		ps.Add(pk+".database.stopSchedule", p.Database.StopSchedule, "[] in production (the site is down while the database is stopped)")
+	}
+	if p.Network.NAT == "instance" {
+		ps.Add(pk+".network.nat", p.Network.NAT, `"gateway" in production (a NAT instance is a single instance without a managed failover; the uptime target is 99.9 %%)`)
 	}
 	if s.Staging.Branch == s.Production.Branch {
 		ps.Add(ContextKey+".staging.branch", s.Staging.Branch, "a branch other than production's (%s)", s.Production.Branch)

@@ -33,7 +33,7 @@ func TestLoadRealContext(t *testing.T) {
 		{"staging", "MedBookingsInfraStack-Staging", "MedBookingsEdge-Staging", "medbookings-staging", "medbookings-uploads-staging", "staging",
 			[]string{"staging.medbookings.co.za"}, "db.t4g.micro", "instance", "reject", false, false, false, true, awscdk.RemovalPolicy_DESTROY, 50},
 		{"production", "MedBookingsInfraStack-Production", "MedBookingsEdge-Production", "medbookings-production", "medbookings-uploads-production", "master",
-			[]string{"medbookings.co.za", "www.medbookings.co.za"}, "db.t4g.small", "instance", "all", true, true, true, false, awscdk.RemovalPolicy_RETAIN, 150},
+			[]string{"medbookings.co.za", "www.medbookings.co.za"}, "db.t4g.small", "gateway", "all", true, true, true, false, awscdk.RemovalPolicy_RETAIN, 150},
 	}
 	envs := s.Environments()
 	require.Len(t, envs, 2)
@@ -218,6 +218,8 @@ func TestBadContext(t *testing.T) {
 			wantKey: "medbookings.production.database.stopSchedule", wantText: []string{"[] in production"}},
 		{name: "unknown NAT kind", set: map[string]any{"medbookings.staging.network.nat": "none"},
 			wantKey: "medbookings.staging.network.nat", wantText: []string{`"none"`, "one of gateway, instance"}},
+		{name: "NAT instance in production", set: map[string]any{"medbookings.production.network.nat": "instance"},
+			wantKey: "medbookings.production.network.nat", wantText: []string{`"gateway" in production`}},
 		{name: "unknown flow log traffic", set: map[string]any{"medbookings.staging.network.flowLogs": "accept"},
 			wantKey: "medbookings.staging.network.flowLogs", wantText: []string{`"accept"`, "one of all, reject"}},
 		{name: "server memory too small", set: map[string]any{"medbookings.production.hosting.serverMemoryMiB": "128"},

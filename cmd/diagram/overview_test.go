@@ -94,7 +94,7 @@ func TestOverviewOfEachEnvironment(t *testing.T) {
 		{staging, "db", "db.t4g.micro, single-AZ"},
 		{prod, "cdn", "medbookings.co.za, www.medbookings.co.za"},
 		{staging, "cert", "staging.medbookings.co.za"},
-		{staging, "scheduler", "4 schedules"},
+		{staging, "scheduler", "10 schedules"},
 	} {
 		if !slices.Contains(c.v.node(c.id).Lines, c.line) {
 			t.Errorf("%s: %s lines %q lack %q", c.v.Env, c.id, c.v.node(c.id).Lines, c.line)

@@ -213,6 +213,6 @@ func hardenNATInstance(i awsec2.Instance) {
 		"HIPAA.Security-EC2InstanceNoPublicIp":                "A NAT instance needs a public address: it is how the App subnets reach the internet. Its security group admits nothing from outside the VPC.",
 		"AwsSolutions-EC28":                                   "A NAT instance forwards packets; detailed (1-minute) monitoring would cost more than the instance. The NAT alarm watches its status checks.",
 		"HIPAA.Security-EC2InstanceDetailedMonitoringEnabled": "A NAT instance forwards packets; detailed (1-minute) monitoring would cost more than the instance. The NAT alarm watches its status checks.",
-		"AwsSolutions-EC29":                                   "The NAT instance holds no data: replacing it (a new deploy, or stop/start) loses nothing, so termination protection and an Auto Scaling group add nothing. EC2's automatic recovery (on by default for t4g) restarts it on failed hardware; the Nat alarm reports failed status checks.",
+		"AwsSolutions-EC29":                                   "The NAT instance holds no data: replacing it (a new deploy, or stop/start) loses nothing, so termination protection and an Auto Scaling group add nothing; staging only (production has a NAT gateway). EC2's automatic recovery (on by default for t4g) restarts it on failed hardware; the Nat alarm reports failed status checks.",
 	})
 }
