@@ -95,10 +95,22 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		"MedBookings "+e.Name+" environment: network, database, uploads storage, hosting (Next.js on Lambda behind CloudFront) and monitoring",
 		&awscdk.Environment{Region: jsii.String(e.Region), Account: e.Account}, e.Qualifier, e.TerminationProtection, envTags(e))
 	st := &MedBookingsStack{Stack: stack, Environment: e}
-	s := e.Settings
-
 	key := newDataKey(stack, e)
-	st.Network = network.New(stack, "Network", network.Props{
+	st.network(key)
+	st.database(key)
+	st.storage(key)
+	st.backup(key)
+	st.hosting(edge, bundle)
+	st.monitoring(key)
+	pinLegacyLogicalIDs(stack)
+	st.outputs()
+	delivery.Confine(stack, e.Name)
+	return st
+}
+
+func (st *MedBookingsStack) network(key awskms.IKey) {
+	e, s := st.Environment, st.Environment.Settings
+	st.Network = network.New(st.Stack, "Network", network.Props{
 		Description:      e.Name,
 		FlowLogGroupName: "/medbookings/" + e.Name + "/vpc-flow-logs",
 		SchedulePrefix:   e.Prefix,
@@ -109,7 +121,11 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		LogRetention:     e.LogRetention,
 		LogRemovalPolicy: e.Logs,
 	})
-	st.Database = database.New(stack, "Database", database.Props{
+}
+
+func (st *MedBookingsStack) database(key awskms.IKey) {
+	e, s := st.Environment, st.Environment.Settings
+	st.Database = database.New(st.Stack, "Database", database.Props{
 		Identifier:               e.Prefix,
 		Description:              e.Name,
 		Key:                      key,
@@ -131,9 +147,13 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		MonitoringInterval:       monitoringInterval(s.Database.EnhancedMonitoring),
 		StopSchedule:             e.StopWindows,
 	})
-	st.Storage = storage.New(stack, "Storage", storage.Props{
+}
+
+func (st *MedBookingsStack) storage(key awskms.IKey) {
+	e, s := st.Environment, st.Environment.Settings
+	st.Storage = storage.New(st.Stack, "Storage", storage.Props{
 		BucketName:                  e.UploadsBucket,
-		AccessLogBucketName:         e.Prefix + "-access-logs-" + *stack.Account(),
+		AccessLogBucketName:         e.Prefix + "-access-logs-" + *st.Stack.Account(),
 		Key:                         key,
 		RemovalPolicy:               e.Data,
 		CORSOrigins:                 e.Origins,
@@ -141,14 +161,17 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		InfrequentAccessAfter:       optionalDays(s.Storage.InfrequentAccessAfterDays),
 		AccessLogExpiration:         days(s.Storage.AccessLogExpirationDays),
 	})
-	st.backup(key)
+}
+
+func (st *MedBookingsStack) hosting(edge *EdgeStack, bundle *hosting.Bundle) {
+	e, s := st.Environment, st.Environment.Settings
 	var zone awsroute53.IHostedZone
 	if e.HostedZoneID != "" {
-		zone = awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
+		zone = awsroute53.HostedZone_FromHostedZoneAttributes(st.Stack, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
 			HostedZoneId: jsii.String(e.HostedZoneID), ZoneName: jsii.String(e.Domain),
 		})
 	}
-	st.Hosting = hosting.New(stack, "Hosting", hosting.Props{
+	st.Hosting = hosting.New(st.Stack, "Hosting", hosting.Props{
 		Environment:            e.Name,
 		Prefix:                 e.Prefix,
 		CanonicalHost:          e.CanonicalHost,
@@ -184,6 +207,10 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		LogRetention:           e.LogRetention,
 		RemovalPolicy:          e.Data,
 	})
+}
+
+func (st *MedBookingsStack) monitoring(key awskms.IKey) {
+	e, s := st.Environment, st.Environment.Settings
 	m := s.Monitoring
 	jobs := make([]string, len(hosting.Jobs))
 	for i, j := range hosting.Jobs {
@@ -229,7 +256,7 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 	} else {
 		mon.NATInstances = st.Network.NATIDs
 	}
-	st.Monitoring = monitoring.New(stack, "Monitoring", mon)
+	st.Monitoring = monitoring.New(st.Stack, "Monitoring", mon)
 	if st.Backup != nil {
 		job := awsevents.EventField_FromPath(jsii.String("$.detail.backupJobId"))
 		state := awsevents.EventField_FromPath(jsii.String("$.detail.state"))
@@ -237,10 +264,6 @@ func NewMedBookingsStack(scope constructs.Construct, e Environment, edge *EdgeSt
 		st.Backup.NotifyFailures(st.Monitoring.TopicTarget(awsevents.RuleTargetInput_FromText(jsii.String(
 			fmt.Sprintf("MedBookings %s: AWS Backup job %s is %s: %s (docs/disaster-recovery.md)", e.Name, *job, *state, *reason)))))
 	}
-	pinLegacyLogicalIDs(stack)
-	st.outputs()
-	delivery.Confine(stack, e.Name)
-	return st
 }
 
 // backup puts the database (and the uploads) under AWS Backup, or records

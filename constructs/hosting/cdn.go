@@ -118,7 +118,47 @@ func (h *Hosting) logicalID(c constructs.IConstruct) string {
 	return (stack.Resolve(stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement)))).(string)
 }
 
-func (h *Hosting) createDistribution() {
+// cdnOrigins are the distribution's origins: the two functions through
+// their IAM-authenticated URLs, and the two buckets through origin access
+// control.
+type cdnOrigins struct {
+	server, image, assets, media awscloudfront.IOrigin
+}
+
+func (h *Hosting) createOrigins() cdnOrigins {
+	p := h.props
+	serverURL := h.ServerFunction.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_AWS_IAM})
+	imageURL := h.ImageFunction.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_AWS_IAM})
+	// Imported references: the origins then leave the bucket policies to us,
+	// which grant exactly the prefix each behavior serves (_assets/,
+	// media/), never the whole bucket (_cache/ and private uploads stay out
+	// of CloudFront's reach).
+	imported := func(id string, b awss3.IBucket) awss3.IBucket {
+		return awss3.Bucket_FromBucketAttributes(h.Construct, jsii.String(id), &awss3.BucketAttributes{
+			BucketArn: b.BucketArn(), BucketRegionalDomainName: b.BucketRegionalDomainName(),
+		})
+	}
+	awscdk.Annotations_Of(h.Construct).AcknowledgeWarning(jsii.String("@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac"),
+		jsii.String("The bucket policies are written by this construct, for the exact prefixes CloudFront serves."))
+	return cdnOrigins{
+		server: awscloudfrontorigins.FunctionUrlOrigin_WithOriginAccessControl(serverURL, &awscloudfrontorigins.FunctionUrlOriginWithOACProps{
+			ReadTimeout: awscdk.Duration_Seconds(jsii.Number(OriginReadTimeoutSeconds)),
+		}),
+		image: awscloudfrontorigins.FunctionUrlOrigin_WithOriginAccessControl(imageURL, nil),
+		assets: awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(imported("AssetsOriginBucket", h.AssetsBucket),
+			&awscloudfrontorigins.S3BucketOriginWithOACProps{OriginPath: jsii.String("/_assets")}),
+		media: awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(imported("MediaOriginBucket", p.UploadsBucket), nil),
+	}
+}
+
+// cdnBehaviors are the distribution's behaviors: the server's (the
+// default, and _next/data/*), the image optimizer's, and a static one per
+// bucket.
+type cdnBehaviors struct {
+	server, image, assets, media *awscloudfront.BehaviorOptions
+}
+
+func (h *Hosting) createBehaviors(o cdnOrigins) cdnBehaviors {
 	p := h.props
 	stack := awscdk.Stack_Of(h.Construct)
 	viewerRequest := awscloudfront.NewFunction(h.Construct, jsii.String("ViewerRequest"), &awscloudfront.FunctionProps{
@@ -134,8 +174,43 @@ func (h *Hosting) createDistribution() {
 	}
 	uploadsOrigin := "https://" + p.UploadsBucketName + ".s3." + *stack.Region() + ".amazonaws.com"
 	headers := responseHeaders(h.Construct, "SecurityHeaders", p.Prefix+"-security-headers", ContentSecurityPolicy(uploadsOrigin, sentry, p.CSPExtraSources))
+	serverCache, imageCache := h.createCachePolicies()
 
-	serverCache := awscloudfront.NewCachePolicy(h.Construct, jsii.String("ServerCachePolicy"), &awscloudfront.CachePolicyProps{
+	static := func(origin awscloudfront.IOrigin, cache awscloudfront.ICachePolicy) *awscloudfront.BehaviorOptions {
+		return &awscloudfront.BehaviorOptions{
+			Origin:                origin,
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:           cache,
+			ResponseHeadersPolicy: headers,
+			FunctionAssociations:  functions,
+			Compress:              jsii.Bool(true),
+		}
+	}
+	return cdnBehaviors{
+		server: &awscloudfront.BehaviorOptions{
+			Origin:                o.server,
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_ALL(),
+			CachedMethods:         awscloudfront.CachedMethods_CACHE_GET_HEAD(),
+			CachePolicy:           serverCache,
+			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+			ResponseHeadersPolicy: headers,
+			FunctionAssociations:  functions,
+			EdgeLambdas: &[]*awscloudfront.EdgeLambda{{
+				EventType: awscloudfront.LambdaEdgeEventType_ORIGIN_REQUEST, FunctionVersion: p.BodyHash, IncludeBody: jsii.Bool(true),
+			}},
+			Compress: jsii.Bool(true),
+		},
+		image:  static(o.image, imageCache),
+		assets: static(o.assets, awscloudfront.CachePolicy_CACHING_OPTIMIZED()),
+		media:  static(o.media, awscloudfront.CachePolicy_CACHING_OPTIMIZED()),
+	}
+}
+
+func (h *Hosting) createCachePolicies() (server, image awscloudfront.ICachePolicy) {
+	p := h.props
+	server = awscloudfront.NewCachePolicy(h.Construct, jsii.String("ServerCachePolicy"), &awscloudfront.CachePolicyProps{
 		CachePolicyName:            jsii.String(p.Prefix + "-server"),
 		Comment:                    jsii.String("Next.js server: nothing cached unless the app says so; host and RSC headers in the key"),
 		DefaultTtl:                 awscdk.Duration_Seconds(jsii.Number(0)),
@@ -147,7 +222,7 @@ func (h *Hosting) createDistribution() {
 		EnableAcceptEncodingGzip:   jsii.Bool(true),
 		EnableAcceptEncodingBrotli: jsii.Bool(true),
 	})
-	imageCache := awscloudfront.NewCachePolicy(h.Construct, jsii.String("ImageCachePolicy"), &awscloudfront.CachePolicyProps{
+	image = awscloudfront.NewCachePolicy(h.Construct, jsii.String("ImageCachePolicy"), &awscloudfront.CachePolicyProps{
 		CachePolicyName:     jsii.String(p.Prefix + "-image"),
 		Comment:             jsii.String("next/image: one answer per URL, size and accepted format"),
 		DefaultTtl:          awscdk.Duration_Days(jsii.Number(1)),
@@ -157,53 +232,12 @@ func (h *Hosting) createDistribution() {
 		QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_All(),
 		CookieBehavior:      awscloudfront.CacheCookieBehavior_None(),
 	})
+	return server, image
+}
 
-	serverURL := h.ServerFunction.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_AWS_IAM})
-	imageURL := h.ImageFunction.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_AWS_IAM})
-	serverOrigin := awscloudfrontorigins.FunctionUrlOrigin_WithOriginAccessControl(serverURL, &awscloudfrontorigins.FunctionUrlOriginWithOACProps{
-		ReadTimeout: awscdk.Duration_Seconds(jsii.Number(OriginReadTimeoutSeconds)),
-	})
-	imageOrigin := awscloudfrontorigins.FunctionUrlOrigin_WithOriginAccessControl(imageURL, nil)
-	// Imported references: the origins then leave the bucket policies to us,
-	// which grant exactly the prefix each behavior serves (_assets/,
-	// media/), never the whole bucket (_cache/ and private uploads stay out
-	// of CloudFront's reach).
-	assetsOrigin := awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(
-		awss3.Bucket_FromBucketAttributes(h.Construct, jsii.String("AssetsOriginBucket"), &awss3.BucketAttributes{
-			BucketArn: h.AssetsBucket.BucketArn(), BucketRegionalDomainName: h.AssetsBucket.BucketRegionalDomainName(),
-		}), &awscloudfrontorigins.S3BucketOriginWithOACProps{OriginPath: jsii.String("/_assets")})
-	mediaOrigin := awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(
-		awss3.Bucket_FromBucketAttributes(h.Construct, jsii.String("MediaOriginBucket"), &awss3.BucketAttributes{
-			BucketArn: p.UploadsBucket.BucketArn(), BucketRegionalDomainName: p.UploadsBucket.BucketRegionalDomainName(),
-		}), nil)
-	awscdk.Annotations_Of(h.Construct).AcknowledgeWarning(jsii.String("@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac"),
-		jsii.String("The bucket policies are written by this construct, for the exact prefixes CloudFront serves."))
-
-	server := &awscloudfront.BehaviorOptions{
-		Origin:                serverOrigin,
-		ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-		AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_ALL(),
-		CachedMethods:         awscloudfront.CachedMethods_CACHE_GET_HEAD(),
-		CachePolicy:           serverCache,
-		OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-		ResponseHeadersPolicy: headers,
-		FunctionAssociations:  functions,
-		EdgeLambdas: &[]*awscloudfront.EdgeLambda{{
-			EventType: awscloudfront.LambdaEdgeEventType_ORIGIN_REQUEST, FunctionVersion: p.BodyHash, IncludeBody: jsii.Bool(true),
-		}},
-		Compress: jsii.Bool(true),
-	}
-	static := func(origin awscloudfront.IOrigin) *awscloudfront.BehaviorOptions {
-		return &awscloudfront.BehaviorOptions{
-			Origin:                origin,
-			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
-			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
-			ResponseHeadersPolicy: headers,
-			FunctionAssociations:  functions,
-			Compress:              jsii.Bool(true),
-		}
-	}
+func (h *Hosting) createDistribution() {
+	p := h.props
+	b := h.createBehaviors(h.createOrigins())
 	dist := awscloudfront.NewDistribution(h.Construct, jsii.String("Distribution"), &awscloudfront.DistributionProps{
 		Comment:                jsii.String("MedBookings " + p.Environment),
 		DomainNames:            jsii.Strings(h.Hosts...),
@@ -216,7 +250,7 @@ func (h *Hosting) createDistribution() {
 		EnableLogging:   jsii.Bool(true),
 		LogBucket:       h.CDNLogBucket,
 		LogFilePrefix:   jsii.String("cloudfront/"),
-		DefaultBehavior: server,
+		DefaultBehavior: b.server,
 	})
 	// Behaviors in order of precedence (CloudFront takes the first match):
 	// the image optimizer before the static files' _next/*.
@@ -227,24 +261,30 @@ func (h *Hosting) createDistribution() {
 			FunctionAssociations: b.FunctionAssociations, EdgeLambdas: b.EdgeLambdas, Compress: b.Compress,
 		})
 	}
-	add("_next/image*", &awscloudfront.BehaviorOptions{
-		Origin:                imageOrigin,
-		ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-		AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
-		CachePolicy:           imageCache,
-		ResponseHeadersPolicy: headers,
-		FunctionAssociations:  functions,
-		Compress:              jsii.Bool(true),
-	})
-	add("_next/data/*", server)
+	add("_next/image*", b.image)
+	add("_next/data/*", b.server)
 	if p.Bundle != nil {
 		for _, pattern := range p.Bundle.AssetPatterns {
-			add(pattern, static(assetsOrigin))
+			add(pattern, b.assets)
 		}
 	}
-	add(p.PublicPrefix+"*", static(mediaOrigin))
+	add(p.PublicPrefix+"*", b.media)
 	h.Distribution = dist
+	h.allowDistribution(dist)
 
+	compliance.Suppress(dist, map[string]string{
+		"AwsSolutions-CFR1": "Geo restriction is not wanted: MedBookings' patients and providers travel, and the requirements keep the app publicly accessible (non-goal 6, no IP-based restrictions).",
+		"AwsSolutions-CFR2": "No WAF web ACL yet (non-goal 5: advanced WAF later): a CLOUDFRONT-scope web ACL lives in us-east-1 and costs $5+/month; every origin is protected by origin access control, so nothing can go around CloudFront, and the app rate-limits itself (Upstash).",
+		"AwsSolutions-CFR4": "The viewer policy is TLSv1.2_2021 with the custom domains' certificate; the finding is about the default *.cloudfront.net certificate, which the viewer-request function answers with 403.",
+	})
+}
+
+// allowDistribution lets the distribution read what it serves from the
+// buckets: the static files (and the data key that encrypts them), and the
+// uploads' public prefix.
+func (h *Hosting) allowDistribution(dist awscloudfront.Distribution) {
+	p := h.props
+	stack := awscdk.Stack_Of(h.Construct)
 	// Since October 2025 a function URL behind origin access control needs
 	// lambda:InvokeFunction (through the URL only) besides
 	// lambda:InvokeFunctionUrl; aws-cdk-lib 2.276's FunctionUrlOrigin adds
@@ -275,12 +315,6 @@ func (h *Hosting) createDistribution() {
 		},
 	}), nil)
 	p.Uploads.AllowPublicRead(dist.DistributionArn())
-
-	compliance.Suppress(dist, map[string]string{
-		"AwsSolutions-CFR1": "Geo restriction is not wanted: MedBookings' patients and providers travel, and the requirements keep the app publicly accessible (non-goal 6, no IP-based restrictions).",
-		"AwsSolutions-CFR2": "No WAF web ACL yet (non-goal 5: advanced WAF later): a CLOUDFRONT-scope web ACL lives in us-east-1 and costs $5+/month; every origin is protected by origin access control, so nothing can go around CloudFront, and the app rate-limits itself (Upstash).",
-		"AwsSolutions-CFR4": "The viewer policy is TLSv1.2_2021 with the custom domains' certificate; the finding is about the default *.cloudfront.net certificate, which the viewer-request function answers with 403.",
-	})
 }
 
 // deployAssets uploads the bundle's static files (never deleting old ones:

@@ -93,6 +93,15 @@ func DatabaseURLParams(schema string, connectionLimit int) string {
 }
 
 func (h *Hosting) createFunctions() {
+	layer := h.createEnvWrapper()
+	h.Environment = h.serverEnvironment()
+	h.createServer(layer)
+	h.createImage()
+}
+
+// createEnvWrapper is the layer of the server's exec wrapper
+// (functions/envwrapper) and the RDS certificate bundle.
+func (h *Hosting) createEnvWrapper() awslambda.ILayerVersion {
 	p := h.props
 	layerBundle, err := lambdabuild.Build("envwrapper", lambdabuild.Layout{
 		Binary: strings.TrimPrefix(WrapperPath, "/opt/"),
@@ -101,7 +110,7 @@ func (h *Hosting) createFunctions() {
 	if err != nil {
 		panic(err)
 	}
-	layer := awslambda.NewLayerVersion(h.Construct, jsii.String("EnvWrapper"), &awslambda.LayerVersionProps{
+	return awslambda.NewLayerVersion(h.Construct, jsii.String("EnvWrapper"), &awslambda.LayerVersionProps{
 		LayerVersionName:        jsii.String(p.Prefix + "-env-wrapper"),
 		Code:                    layerBundle.Code(),
 		CompatibleArchitectures: &[]awslambda.Architecture{awslambda.Architecture_ARM_64()},
@@ -109,7 +118,12 @@ func (h *Hosting) createFunctions() {
 		Description:             jsii.String("MedBookings env wrapper: puts the app's secrets into process.env at cold start (functions/envwrapper)"),
 		RemovalPolicy:           awscdk.RemovalPolicy_RETAIN,
 	})
+}
 
+// serverEnvironment is the server function's environment: the contract's
+// settings and the names through which the wrapper finds the secrets.
+func (h *Hosting) serverEnvironment() map[string]string {
+	p := h.props
 	env := map[string]string{
 		"NODE_ENV":                        "production",
 		"NEXTAUTH_URL":                    h.URL,
@@ -130,8 +144,12 @@ func (h *Hosting) createFunctions() {
 			env[v.Name] = p.App[v.Name]
 		}
 	}
-	h.Environment = env
+	return env
+}
 
+func (h *Hosting) createServer(layer awslambda.ILayerVersion) {
+	p := h.props
+	env := h.Environment
 	sg := awsec2.NewSecurityGroup(h.Construct, jsii.String("ServerSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: p.Vpc, Description: jsii.String("MedBookings " + p.Environment + " Next.js server"), AllowAllOutbound: jsii.Bool(true),
 	})
@@ -174,7 +192,10 @@ func (h *Hosting) createFunctions() {
 		"HIPAA.Security-LambdaDLQ": "Invoked synchronously through its function URL by CloudFront for each request: the caller gets the error; there is no asynchronous event to put in a dead-letter queue.",
 		"AwsSolutions-L1":          "Node.js 22 is the newest runtime Next.js 14 supports (18 to 22), and the app is built with the same version; Node.js 24 waits for the app's move to Next.js 15.",
 	})
+}
 
+func (h *Hosting) createImage() {
+	p := h.props
 	imageSG := awsec2.NewSecurityGroup(h.Construct, jsii.String("ImageSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc: p.Vpc, Description: jsii.String("MedBookings " + p.Environment + " image optimizer (no database access)"), AllowAllOutbound: jsii.Bool(true),
 	})

@@ -151,34 +151,7 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 		Subnets: &[]*awsec2.SubnetSelection{n.App},
 	})
 
-	var groupName *string
-	if p.FlowLogGroupName != "" {
-		groupName = jsii.String(p.FlowLogGroupName)
-	}
-	logs := awslogs.NewLogGroup(self, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
-		LogGroupName: groupName, Retention: p.LogRetention, EncryptionKey: p.LogKey, RemovalPolicy: p.LogRemovalPolicy,
-	})
-	role := awsiam.NewRole(self, jsii.String("FlowLogRole"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), nil).WithConditions(&map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(self).Account()},
-		}),
-		Description: jsii.String("Writes the " + p.Description + " VPC's flow logs"),
-	})
-	policy := awsiam.NewManagedPolicy(self, jsii.String("FlowLogPolicy"), &awsiam.ManagedPolicyProps{
-		Roles: &[]awsiam.IRole{role},
-		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-			Resources: jsii.Strings(*logs.LogGroupArn()),
-		})},
-	})
-	flowLog := vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
-		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(logs, role.WithoutPolicyUpdates(nil)),
-		TrafficType: p.FlowLogTraffic,
-	})
-	// The role gets its permissions from a separate managed policy; without
-	// this the flow log can be created first and its first deliveries fail.
-	flowLog.Node().AddDependency(policy)
-	n.FlowLogGroup = logs
+	n.createFlowLog(p)
 	if len(p.StopSchedule) > 0 {
 		n.stopNAT(p)
 	}
@@ -215,4 +188,37 @@ func hardenNATInstance(i awsec2.Instance) {
 		"HIPAA.Security-EC2InstanceDetailedMonitoringEnabled": "A NAT instance forwards packets; detailed (1-minute) monitoring would cost more than the instance. The NAT alarm watches its status checks.",
 		"AwsSolutions-EC29":                                   "The NAT instance holds no data: replacing it (a new deploy, or stop/start) loses nothing, so termination protection and an Auto Scaling group add nothing; staging only (production has a NAT gateway). EC2's automatic recovery (on by default for t4g) restarts it on failed hardware; the Nat alarm reports failed status checks.",
 	})
+}
+
+// createFlowLog sends the VPC's flow logs to an encrypted log group kept
+// for the environment's retention.
+func (n *Network) createFlowLog(p Props) {
+	var groupName *string
+	if p.FlowLogGroupName != "" {
+		groupName = jsii.String(p.FlowLogGroupName)
+	}
+	logs := awslogs.NewLogGroup(n.Construct, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+		LogGroupName: groupName, Retention: p.LogRetention, EncryptionKey: p.LogKey, RemovalPolicy: p.LogRemovalPolicy,
+	})
+	role := awsiam.NewRole(n.Construct, jsii.String("FlowLogRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), nil).WithConditions(&map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(n.Construct).Account()},
+		}),
+		Description: jsii.String("Writes the " + p.Description + " VPC's flow logs"),
+	})
+	policy := awsiam.NewManagedPolicy(n.Construct, jsii.String("FlowLogPolicy"), &awsiam.ManagedPolicyProps{
+		Roles: &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+			Resources: jsii.Strings(*logs.LogGroupArn()),
+		})},
+	})
+	flowLog := n.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(logs, role.WithoutPolicyUpdates(nil)),
+		TrafficType: p.FlowLogTraffic,
+	})
+	// The role gets its permissions from a separate managed policy; without
+	// this the flow log can be created first and its first deliveries fail.
+	flowLog.Node().AddDependency(policy)
+	n.FlowLogGroup = logs
 }

@@ -98,25 +98,29 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 		panic("storage.New: BucketName, CORSOrigins, NoncurrentVersionExpiration and AccessLogExpiration are required")
 	}
 	self := constructs.NewConstruct(scope, jsii.String(id))
-	removal := p.RemovalPolicy
-
-	key := p.Key
-	if key == nil {
+	u := &Uploads{Construct: self, Key: p.Key, name: p.BucketName}
+	if u.Key == nil {
 		own := awskms.NewKey(self, jsii.String("Key"), &awskms.KeyProps{
 			Description:       jsii.String("Encrypts the objects of S3 bucket " + p.BucketName + " (MedBookings uploads)"),
 			Alias:             jsii.String("alias/" + p.BucketName),
 			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     removal,
+			RemovalPolicy:     p.RemovalPolicy,
 		})
 		compliance.GuardGrants(own)
-		key = own
+		u.Key = own
 	}
+	u.LogBucket = u.createAccessLogs(p)
+	u.Bucket = u.createUploads(p)
+	return u
+}
 
+// createAccessLogs creates the server access log bucket (<id>/AccessLogs).
+func (u *Uploads) createAccessLogs(p Props) awss3.IBucket {
 	var logName *string
 	if p.AccessLogBucketName != "" {
 		logName = jsii.String(p.AccessLogBucketName)
 	}
-	logs := awss3.NewBucket(self, jsii.String("AccessLogs"), &awss3.BucketProps{
+	logs := awss3.NewBucket(u.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
 		BucketName: logName,
 		// S3 server access logging cannot deliver to a bucket whose default
 		// encryption is SSE-KMS: SSE-S3 is the only choice here.
@@ -128,7 +132,7 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 		// Versioned so that a deleted or overwritten log stays recoverable
 		// for the same undo window as an upload.
 		Versioned:     jsii.Bool(true),
-		RemovalPolicy: removal,
+		RemovalPolicy: p.RemovalPolicy,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireAccessLogs"),
 			Expiration:                          p.AccessLogExpiration,
@@ -147,7 +151,12 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 		"HIPAA.Security-S3BucketReplicationEnabled": "Access logs are audit data of a single-region deployment (multi-region is " +
 			"out of scope in the requirements); they are versioned, TLS-only and kept for the configured period.",
 	})
+	return logs
+}
 
+// createUploads creates the uploads bucket (<id>/Uploads): the key, TLS,
+// versioning, CORS for presigned browser transfers, lifecycle, access logs.
+func (u *Uploads) createUploads(p Props) awss3.IBucket {
 	lifecycle := []*awss3.LifecycleRule{
 		{
 			Id:                                  jsii.String("AbortIncompleteMultipartUploads"),
@@ -174,10 +183,10 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 	}
 
 	allowedOrigins := jsii.Strings(p.CORSOrigins...)
-	bucket := awss3.NewBucket(self, jsii.String("Uploads"), &awss3.BucketProps{
+	bucket := awss3.NewBucket(u.Construct, jsii.String("Uploads"), &awss3.BucketProps{
 		BucketName:       jsii.String(p.BucketName),
 		Encryption:       awss3.BucketEncryption_KMS,
-		EncryptionKey:    key,
+		EncryptionKey:    u.Key,
 		BucketKeyEnabled: jsii.Bool(true),
 		// SSE-C would let anyone holding s3:PutObject re-encrypt objects with
 		// a key we never see (the "ransomware by SSE-C" pattern).
@@ -187,7 +196,7 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 		EnforceSSL:             jsii.Bool(true),
 		MinimumTLSVersion:      jsii.Number(1.2),
 		Versioned:              jsii.Bool(true),
-		RemovalPolicy:          removal,
+		RemovalPolicy:          p.RemovalPolicy,
 		// No autoDeleteObjects: it would add a Lambda-backed custom resource
 		// that empties the bucket on delete — the one thing medical records
 		// must never be exposed to. Deleting staging needs an emptied bucket.
@@ -204,7 +213,7 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 		// Lifecycle transitions skip objects under 128 KiB: STANDARD_IA bills
 		// them as 128 KiB, so moving them would cost more, not less.
 		TransitionDefaultMinimumObjectSize: awss3.TransitionDefaultMinimumObjectSize_ALL_STORAGE_CLASSES_128_K,
-		ServerAccessLogsBucket:             logs,
+		ServerAccessLogsBucket:             u.LogBucket,
 		ServerAccessLogsPrefix:             jsii.String(p.BucketName + "/"),
 		TargetObjectKeyFormat:              awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME),
 	})
@@ -214,8 +223,7 @@ func New(scope constructs.Construct, id string, p Props) *Uploads {
 			"versioning with a noncurrent-version retention window and a retained bucket and key in production; S3 stores " +
 			"objects redundantly across at least three availability zones.",
 	})
-
-	return &Uploads{Construct: self, Bucket: bucket, LogBucket: logs, Key: key, name: p.BucketName}
+	return bucket
 }
 
 // GrantUploads gives grantee (the server's role) exactly what uploads need:
