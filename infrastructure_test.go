@@ -773,5 +773,14 @@ func TestOneKeyPerEnvironment(t *testing.T) {
 			"cloudfront.amazonaws.com", "logs.eu-west-1.amazonaws.com", "kms:GrantIsForAWSResource"} {
 			assert.Contains(t, policy, want, "%s: the data key's policy", env)
 		}
+		// The uploads and the static files share the key: CloudFront's
+		// decrypt is granted once, not once per construct that asks.
+		var cloudfront []string
+		for _, st := range props(keys["DatabaseKey5E5D9547"])["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+			if strings.Contains(fmt.Sprint(st), "cloudfront.amazonaws.com") {
+				cloudfront = append(cloudfront, fmt.Sprint(st.(map[string]any)["Sid"]))
+			}
+		}
+		assert.Equal(t, []string{"CloudFrontDecrypts"}, cloudfront, "%s: the data key's statements for CloudFront", env)
 	}
 }

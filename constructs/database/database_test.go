@@ -200,38 +200,6 @@ func getFixture(t *testing.T) *fixture {
 // variants are both databases, for the tests that hold for either.
 func (f *fixture) variants() []*variant { return []*variant{f.sleeping, f.protected} }
 
-// resources are the template's resources of type typ by logical ID.
-func (v *variant) resources(typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range v.json["Resources"].(map[string]any) {
-		if res := r.(map[string]any); res["Type"] == typ {
-			out[id] = res
-		}
-	}
-	return out
-}
-
-// id is the logical ID of the resource at construct path (below the stack),
-// found by its aws:cdk:path metadata.
-func (v *variant) id(t *testing.T, path string) string {
-	t.Helper()
-	want := v.name + "/" + path
-	for id, r := range v.json["Resources"].(map[string]any) {
-		md, _ := r.(map[string]any)["Metadata"].(map[string]any)
-		if md["aws:cdk:path"] == want {
-			return id
-		}
-	}
-	t.Fatalf("%s: no resource at %s", v.name, want)
-	return ""
-}
-
-// resource is the resource at construct path.
-func (v *variant) resource(t *testing.T, path string) map[string]any {
-	t.Helper()
-	return v.json["Resources"].(map[string]any)[v.id(t, path)].(map[string]any)
-}
-
 // resolve is what a token becomes in the template.
 func (v *variant) resolve(token any) any {
 	var out any
@@ -259,55 +227,9 @@ func deletionPolicy(p awscdk.RemovalPolicy) string {
 	}[p]
 }
 
-// ref and getAtt are references as the template writes them.
-func ref(id string) any          { return map[string]any{"Ref": id} }
-func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
-
 // obj matches an object with at least these keys; exact, with only these.
 func obj(m map[string]any) any   { return assertions.Match_ObjectLike(&m) }
 func exact(m map[string]any) any { return assertions.Match_ObjectEquals(&m) }
-
-// props are a resource's properties.
-func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
-
-// flatten writes every {"Fn::Join": [sep, parts]} of v as one string, with
-// ${Ref} and ${Resource.Attribute} for references, so that whole documents
-// with ARNs can be compared to readable literals.
-func flatten(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 1 {
-			if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
-				var parts []string
-				for _, p := range j[1].([]any) {
-					parts = append(parts, fmt.Sprint(flatten(p)))
-				}
-				return strings.Join(parts, j[0].(string))
-			}
-			if r, ok := x["Ref"].(string); ok {
-				return "${" + r + "}"
-			}
-			if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) == 2 {
-				return "${" + g[0].(string) + "." + g[1].(string) + "}"
-			}
-		}
-		out := map[string]any{}
-		for k, e := range x {
-			out[k] = flatten(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = flatten(e)
-		}
-		return out
-	}
-	return v
-}
-
-// toJSON is v as compact JSON, for messages.
-func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 // suppressed lists the cdk-nag rules suppressed on a resource.
 func suppressed(r map[string]any) []string {
@@ -1367,4 +1289,30 @@ func TestAccess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Template readers shared by the construct tests (internal/cdktest).
+var (
+	props   = cdktest.Props
+	ref     = cdktest.Ref
+	getAtt  = cdktest.GetAtt
+	flatten = cdktest.Flatten
+	toJSON  = cdktest.CompactJSON
+)
+
+// id is the logical ID of the resource at construct path (below the stack).
+func (v *variant) id(t *testing.T, path string) string {
+	t.Helper()
+	return cdktest.IDAt(t, v.json, v.name+"/"+path)
+}
+
+// resource is the resource at construct path.
+func (v *variant) resource(t *testing.T, path string) map[string]any {
+	t.Helper()
+	return cdktest.ResourceAt(t, v.json, v.name+"/"+path)
+}
+
+// resources are the template's resources of type typ by logical ID.
+func (v *variant) resources(typ string) map[string]map[string]any {
+	return cdktest.OfType(v.json, typ)
 }

@@ -132,25 +132,6 @@ func getFixture(t *testing.T) *fixture {
 
 func (s *synthesized) resources() map[string]any { return s.json["Resources"].(map[string]any) }
 
-// id is the logical ID of the resource at construct path (below the stack).
-func (s *synthesized) id(t *testing.T, path string) string {
-	t.Helper()
-	want := s.name + "/" + path
-	for id, r := range s.resources() {
-		md, _ := r.(map[string]any)["Metadata"].(map[string]any)
-		if md["aws:cdk:path"] == want {
-			return id
-		}
-	}
-	t.Fatalf("%s: no resource at %s", s.name, want)
-	return ""
-}
-
-func (s *synthesized) resource(t *testing.T, path string) map[string]any {
-	t.Helper()
-	return s.resources()[s.id(t, path)].(map[string]any)
-}
-
 func (s *synthesized) count(typ string) int {
 	n := 0
 	for _, r := range s.resources() {
@@ -160,10 +141,6 @@ func (s *synthesized) count(typ string) int {
 	}
 	return n
 }
-
-func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
-
-func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 var env = iampolicy.Env{Account: account, Region: region}
 
@@ -1197,4 +1174,21 @@ func TestNames(t *testing.T) {
 			t.Errorf("%s for the longest environment has %d characters, over %d", c.what, len(c.value), c.limit)
 		}
 	}
+}
+
+// Template readers shared by the tests (internal/cdktest).
+var (
+	props  = cdktest.Props
+	toJSON = cdktest.CompactJSON
+)
+
+// id is the logical ID of the resource at construct path (below the stack).
+func (s *synthesized) id(t *testing.T, path string) string {
+	t.Helper()
+	return cdktest.IDAt(t, s.json, s.name+"/"+path)
+}
+
+func (s *synthesized) resource(t *testing.T, path string) map[string]any {
+	t.Helper()
+	return cdktest.ResourceAt(t, s.json, s.name+"/"+path)
 }

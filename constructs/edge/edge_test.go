@@ -105,43 +105,6 @@ func getFixture(t *testing.T) *fixture {
 	return fix
 }
 
-// resources returns the template's resources of a type by logical ID.
-func resources(tpl map[string]any, typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range tpl["Resources"].(map[string]any) {
-		if res := r.(map[string]any); res["Type"] == typ {
-			out[id] = res
-		}
-	}
-	return out
-}
-
-// only returns the logical ID and the whole resource of the one resource of
-// a type, or fails the test.
-func only(t *testing.T, tpl map[string]any, typ string) (string, map[string]any) {
-	t.Helper()
-	rs := resources(tpl, typ)
-	if len(rs) != 1 {
-		t.Fatalf("want exactly one %s, have %v", typ, slices.Sorted(maps.Keys(rs)))
-	}
-	for id, r := range rs {
-		return id, r
-	}
-	panic("unreachable")
-}
-
-// props is a resource's Properties.
-func props(r map[string]any) map[string]any {
-	p, _ := r["Properties"].(map[string]any)
-	return p
-}
-
-func ref(id string) map[string]any { return map[string]any{"Ref": id} }
-
-func getAtt(id, attr string) map[string]any {
-	return map[string]any{"Fn::GetAtt": []any{id, attr}}
-}
-
 // asJSON round-trips v so that expected values compare with decoded JSON.
 func asJSON(t *testing.T, v any) any {
 	t.Helper()
@@ -521,3 +484,12 @@ func TestBodyHashHandler(t *testing.T) {
 		})
 	}
 }
+
+// Template readers shared by the tests (internal/cdktest).
+var (
+	resources = cdktest.OfType
+	only      = cdktest.Only
+	props     = cdktest.Props
+	ref       = cdktest.Ref
+	getAtt    = cdktest.GetAtt
+)

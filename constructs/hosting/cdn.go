@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/kmsgrant"
 )
 
 //go:embed viewer-request.js
@@ -284,7 +285,6 @@ func (h *Hosting) createDistribution() {
 // uploads' public prefix.
 func (h *Hosting) allowDistribution(dist awscloudfront.Distribution) {
 	p := h.props
-	stack := awscdk.Stack_Of(h.Construct)
 	// Since October 2025 a function URL behind origin access control needs
 	// lambda:InvokeFunction (through the URL only) besides
 	// lambda:InvokeFunctionUrl; aws-cdk-lib 2.276's FunctionUrlOrigin adds
@@ -298,22 +298,10 @@ func (h *Hosting) allowDistribution(dist awscloudfront.Distribution) {
 		Resources:  &[]*string{h.AssetsBucket.ArnForObjects(jsii.String("_assets/*"))},
 		Conditions: source,
 	}))
-	// The data key also encrypts the database and its secrets, which the
-	// distribution's origins depend on: naming the distribution here would
-	// be a cycle. Any distribution of this account may decrypt, through the
-	// bucket policy above, which admits this distribution and only _assets/.
-	p.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudFrontDecryptsStaticFiles"),
-		Principals: &[]awsiam.IPrincipal{cloudfront},
-		Actions:    jsii.Strings("kms:Decrypt"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("cloudfront"), Region: jsii.String(""), Resource: jsii.String("distribution"), ResourceName: jsii.String("*"),
-			})},
-		},
-	}), nil)
+	// The data key lets any distribution of this account decrypt (the key
+	// policy cannot name this one without a cycle); the bucket policy above
+	// admits this distribution and only _assets/.
+	kmsgrant.CloudFrontDecrypt(p.Key)
 	p.Uploads.AllowPublicRead(dist.DistributionArn())
 }
 

@@ -203,18 +203,6 @@ func zoneSite(t *testing.T) *site {
 	return s
 }
 
-// resources are the template's resources of type typ, by logical ID.
-func (s *site) resources(typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range s.json["Resources"].(map[string]any) {
-		res := r.(map[string]any)
-		if res["Type"] == typ {
-			out[id] = res
-		}
-	}
-	return out
-}
-
 // one is the only resource of type typ whose logical ID contains part.
 func (s *site) one(t *testing.T, typ, part string) map[string]any {
 	t.Helper()
@@ -244,3 +232,6 @@ func node(t *testing.T, program string) string {
 	}
 	return string(out)
 }
+
+// resources are the template's resources of type typ, by logical ID.
+func (s *site) resources(typ string) map[string]map[string]any { return cdktest.OfType(s.json, typ) }

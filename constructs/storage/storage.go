@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/kmsgrant"
 )
 
 // PublicPrefix is the key prefix of objects everyone may read through the
@@ -280,21 +281,7 @@ func (u *Uploads) AllowPublicRead(distributionARN *string) {
 		Resources:  &[]*string{u.Bucket.ArnForObjects(jsii.String(PublicPrefix + "*"))},
 		Conditions: source,
 	}))
-	// The key policy cannot name the distribution: the server's role, which
-	// the distribution's origin depends on, names the bucket, and the bucket
-	// names the key. Any distribution of this account may decrypt; the
-	// bucket policy above admits only distributionARN, and only PublicPrefix.
-	stack := awscdk.Stack_Of(u.Bucket)
-	u.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudFrontDecryptsPublicMedia"),
-		Principals: &[]awsiam.IPrincipal{principal},
-		Actions:    jsii.Strings("kms:Decrypt"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("cloudfront"), Region: jsii.String(""), Resource: jsii.String("distribution"), ResourceName: jsii.String("*"),
-			})},
-		},
-	}), nil)
+	// The key lets any distribution of this account decrypt; the bucket
+	// policy above admits only distributionARN, and only PublicPrefix.
+	kmsgrant.CloudFrontDecrypt(u.Key)
 }

@@ -154,17 +154,6 @@ func getFixture(t *testing.T) *fixture {
 	return fix
 }
 
-// resources returns the template's resources of a type by logical ID.
-func resources(tpl map[string]any, typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range tpl["Resources"].(map[string]any) {
-		if res := r.(map[string]any); res["Type"] == typ {
-			out[id] = res
-		}
-	}
-	return out
-}
-
 // resource returns the resource with a logical ID, or fails the test.
 func resource(t *testing.T, tpl map[string]any, typ, id string) map[string]any {
 	t.Helper()
@@ -174,12 +163,6 @@ func resource(t *testing.T, tpl map[string]any, typ, id string) map[string]any {
 		t.Fatalf("no %s with logical ID %s (have %v)", typ, id, slices.Sorted(maps.Keys(all)))
 	}
 	return r
-}
-
-// props is a resource's Properties.
-func props(r map[string]any) map[string]any {
-	p, _ := r["Properties"].(map[string]any)
-	return p
 }
 
 // bucketPolicy returns the statements of the bucket policy of a bucket.
@@ -198,12 +181,6 @@ func bucketPolicy(t *testing.T, tpl map[string]any, bucketID string) []any {
 		t.Fatalf("%d bucket policies for %s, want 1", n, bucketID)
 	}
 	return found
-}
-
-func ref(id string) map[string]any { return map[string]any{"Ref": id} }
-
-func getAtt(id, attr string) map[string]any {
-	return map[string]any{"Fn::GetAtt": []any{id, attr}}
 }
 
 func objects(bucketID, pattern string) map[string]any {
@@ -549,7 +526,7 @@ func TestAllowPublicRead(t *testing.T) {
 		}
 	}
 	equalJSON(t, "key policy for CloudFront", []any{map[string]any{
-		"Sid":       "CloudFrontDecryptsPublicMedia",
+		"Sid":       "CloudFrontDecrypts",
 		"Effect":    "Allow",
 		"Action":    "kms:Decrypt",
 		"Principal": map[string]any{"Service": "cloudfront.amazonaws.com"},
@@ -610,3 +587,11 @@ func TestBadProps(t *testing.T) {
 		})
 	}
 }
+
+// Template readers shared by the tests (internal/cdktest).
+var (
+	resources = cdktest.OfType
+	props     = cdktest.Props
+	ref       = cdktest.Ref
+	getAtt    = cdktest.GetAtt
+)
