@@ -16,43 +16,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/modroot"
 )
 
 // Update rewrites golden files instead of comparing with them.
 var Update = flag.Bool("update", false, "rewrite the golden templates in testdata/")
-
-var (
-	rootOnce sync.Once
-	root     string
-)
-
-// RepoRoot is the module's root folder (where go.mod and cdk.json are).
-func RepoRoot() string {
-	rootOnce.Do(func() {
-		dir, err := os.Getwd()
-		if err != nil {
-			panic(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				root = dir
-				return
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				panic("cdktest: no go.mod above the working directory")
-			}
-			dir = parent
-		}
-	})
-	return root
-}
 
 // Context returns a fresh copy of cdk.json's "context" object (feature flags
 // and MedBookings settings), decoded as CDK would hand it to the app.
@@ -257,4 +231,13 @@ func firstDiff(a, b []byte) string {
 		}
 	}
 	return fmt.Sprintf("want %d lines, got %d", len(al), len(bl))
+}
+
+// RepoRoot is the module's root folder (where go.mod and cdk.json are).
+func RepoRoot() string {
+	dir, err := modroot.Dir()
+	if err != nil {
+		panic("cdktest: " + err.Error())
+	}
+	return dir
 }

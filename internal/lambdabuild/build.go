@@ -28,6 +28,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/modroot"
 )
 
 // Layout says where the binary goes inside the asset folder.
@@ -115,7 +117,7 @@ func Rebuild(name string, layout Layout) (Bundle, error) {
 }
 
 func build(name string, layout Layout, force bool) (Bundle, error) {
-	root, err := ModuleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return Bundle{}, err
 	}
@@ -220,45 +222,6 @@ func inputDigest(root string, layout Layout) (string, error) {
 		h.Write(layout.Files[p])
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-var (
-	rootOnce sync.Once
-	rootDir  string
-	rootErr  error
-)
-
-// ModuleRoot is the folder of this module's go.mod: next to this file when
-// the program was built with full paths (go run, go test), else the first
-// go.mod above the working directory.
-func ModuleRoot() (string, error) {
-	rootOnce.Do(func() {
-		if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-			dir := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				rootDir = dir
-				return
-			}
-		}
-		dir, err := os.Getwd()
-		if err != nil {
-			rootErr = err
-			return
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				rootDir = dir
-				return
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				rootErr = fmt.Errorf("lambdabuild: no go.mod above %s", dir)
-				return
-			}
-			dir = parent
-		}
-	})
-	return rootDir, rootErr
 }
 
 func fileSHA256(path string) (string, error) {

