@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,21 +23,7 @@ import (
 var srv *pgtest.Server
 
 func TestMain(m *testing.M) {
-	var err error
-	srv, err = pgtest.Start(pgtest.Options{TLS: &pgtest.TLSOptions{Hosts: []string{"localhost"}}})
-	if err == nil {
-		err = srv.BootstrapRDS("master", "master-password-0123456789", "medbookings")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		_ = srv.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	pgtest.Main(m, pgtest.Options{TLS: &pgtest.TLSOptions{Hosts: []string{"localhost"}}}, &srv, pgtest.RDS("master", "master-password-0123456789", "medbookings"))
 }
 
 func TestConfigVerifiesTheServer(t *testing.T) {

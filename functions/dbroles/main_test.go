@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,21 +87,7 @@ var srv *pgtest.Server
 const masterPassword = "master-password-0123456789"
 
 func TestMain(m *testing.M) {
-	var err error
-	srv, err = pgtest.Start(pgtest.Options{TLS: &pgtest.TLSOptions{Hosts: []string{"localhost"}}})
-	if err == nil {
-		err = srv.BootstrapRDS("master", masterPassword, "medbookings")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		_ = srv.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	pgtest.Main(m, pgtest.Options{TLS: &pgtest.TLSOptions{Hosts: []string{"localhost"}}}, &srv, pgtest.RDS("master", masterPassword, "medbookings"))
 }
 
 // fakeSecrets stands in for Secrets Manager and counts the reads.

@@ -30,21 +30,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	srv, err = pgtest.Start(pgtest.Options{TLS: &pgtest.TLSOptions{}})
-	if err == nil {
-		err = setup()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		_ = srv.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	pgtest.Main(m, pgtest.Options{TLS: &pgtest.TLSOptions{}}, &srv, func(*pgtest.Server) error { return setup() })
 }
 
 func setup() error {

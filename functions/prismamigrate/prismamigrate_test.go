@@ -29,21 +29,7 @@ const appPassword = "app-password-0123456789"
 var srv *pgtest.Server
 
 func TestMain(m *testing.M) {
-	var err error
-	srv, err = pgtest.Start(pgtest.Options{})
-	if err == nil {
-		err = setup()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		_ = srv.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	pgtest.Main(m, pgtest.Options{}, &srv, func(*pgtest.Server) error { return setup() })
 }
 
 func setup() error {

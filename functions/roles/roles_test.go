@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -30,21 +28,7 @@ const masterPassword = "master-password-0123456789"
 var srv *pgtest.Server
 
 func TestMain(m *testing.M) {
-	var err error
-	srv, err = pgtest.Start(pgtest.Options{})
-	if err == nil {
-		err = srv.BootstrapRDS("master", masterPassword, "medbookings")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		_ = srv.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	pgtest.Main(m, pgtest.Options{}, &srv, pgtest.RDS("master", masterPassword, "medbookings"))
 }
 
 func connect(t *testing.T, user, password string) *pgx.Conn {

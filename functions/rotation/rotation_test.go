@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -45,21 +44,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	srv, err = pgtest.Start(pgtest.Options{TLS: &pgtest.TLSOptions{Hosts: []string{"localhost"}}})
-	if err == nil {
-		err = srv.BootstrapRDS("master", masterPassword, "medbookings")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		_ = srv.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
+	pgtest.Main(m, pgtest.Options{TLS: &pgtest.TLSOptions{Hosts: []string{"localhost"}}}, &srv, pgtest.RDS("master", masterPassword, "medbookings"))
 }
 
 // --- database helpers (as in functions/roles) ---

@@ -5,18 +5,10 @@
 //
 // Start it once per test binary, from TestMain:
 //
-//	func TestMain(m *testing.M) {
-//		srv, err := pgtest.Start(pgtest.Options{})
-//		if err != nil {
-//			fmt.Fprintln(os.Stderr, err)
-//			os.Exit(1)
-//		}
-//		code := m.Run()
-//		if err := srv.Stop(); err != nil {
-//			fmt.Fprintln(os.Stderr, err)
-//		}
-//		os.Exit(code)
-//	}
+//	func TestMain(m *testing.M) { pgtest.Main(m, pgtest.Options{}, &srv, nil) }
+//
+// (Main starts the server into srv, runs an optional setup such as
+// RDS(master, password, database), the tests, and stops it.)
 //
 // The server listens on 127.0.0.1 only, on a free port. TCP connections
 // authenticate with SCRAM-SHA-256 passwords, as on RDS; the bootstrap
