@@ -784,3 +784,36 @@ func TestOneKeyPerEnvironment(t *testing.T) {
 		assert.Equal(t, []string{"CloudFrontDecrypts"}, cloudfront, "%s: the data key's statements for CloudFront", env)
 	}
 }
+
+// TestFunctionsWaitForTheirPolicies: a function whose role gets its
+// permissions from customer managed policies is created after them, so
+// that its first run (a custom resource's, during the same deployment) has
+// its permissions.
+func TestFunctionsWaitForTheirPolicies(t *testing.T) {
+	b := theBuiltApp(t)
+	for env, j := range b.json {
+		policiesOf := map[string][]string{} // role → its managed policies
+		for id, r := range resources(j, "AWS::IAM::ManagedPolicy") {
+			roles, _ := props(r)["Roles"].([]any)
+			for _, role := range roles {
+				if ref, ok := role.(map[string]any)["Ref"].(string); ok {
+					policiesOf[ref] = append(policiesOf[ref], id)
+				}
+			}
+		}
+		var checked []string
+		for id, r := range resources(j, "AWS::Lambda::Function") {
+			getAtt, ok := props(r)["Role"].(map[string]any)["Fn::GetAtt"].([]any)
+			if !ok || len(policiesOf[getAtt[0].(string)]) == 0 {
+				continue
+			}
+			dependsOn := fmt.Sprint(r["DependsOn"])
+			for _, policy := range policiesOf[getAtt[0].(string)] {
+				assert.Contains(t, dependsOn, policy, "%s: %s must depend on its role's policy", env, id)
+			}
+			checked = append(checked, id)
+		}
+		assert.Subset(t, checked, []string{"HostingServerFunction2AACDB92", "HostingImageFunction9B8A4977", "HostingCronFunction60D3FFBB",
+			"DatabaseRolesFunctionDCDE1C3C", "DatabaseAppRotationFunction14FF2C3E", "DatabaseReadOnlyRotationFunctionE60E4388"}, env)
+	}
+}

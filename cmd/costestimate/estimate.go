@@ -49,14 +49,22 @@ type Line struct {
 	Type      string `json:"type"`
 	Path      string `json:"path,omitempty"`
 	Status    Status `json:"status"`
-	// USD is the steady-state monthly figure at list price (every item).
+	Totals
+	Items []Item   `json:"items,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Totals are the monthly figures of a resource (the sum of its items) or a
+// stack (the sum of its resources).
+type Totals struct {
+	// USD is the steady-state monthly figure at list price.
 	USD float64 `json:"usd"`
-	// YearOneUSD leaves out the items billed only from year two.
+	// YearOneUSD leaves out what is billed only from year two (such as
+	// KMS rotation surcharges).
 	YearOneUSD float64 `json:"yearOneUsd"`
-	// AfterFreeUSD is USD less the resource's share of the always-free allowances.
-	AfterFreeUSD float64  `json:"afterFreeTierUsd"`
-	Items        []Item   `json:"items,omitempty"`
-	Notes        []string `json:"notes,omitempty"`
+	// AfterFreeUSD is USD less the share of the account's always-free
+	// allowances (equal to USD for a stack estimated alone).
+	AfterFreeUSD float64 `json:"afterFreeTierUsd"`
 }
 
 // Option is a way to pay less that is not infrastructure (a reservation, a
@@ -75,14 +83,7 @@ type Option struct {
 // StackEstimate is the estimate of one stack.
 type StackEstimate struct {
 	Stack string `json:"stack"`
-	// USD is the steady-state monthly total at list price.
-	USD float64 `json:"usd"`
-	// YearOneUSD is the total in the first year (before the surcharges
-	// that start later, such as KMS rotation).
-	YearOneUSD float64 `json:"yearOneUsd"`
-	// AfterFreeUSD is USD less the stack's pro-rata share of the account's
-	// always-free allowances (equal to USD for a stack estimated alone).
-	AfterFreeUSD        float64  `json:"afterFreeTierUsd"`
+	Totals
 	YearOneAfterFreeUSD float64  `json:"yearOneAfterFreeTierUsd"`
 	NotPriced           int      `json:"notPriced"`
 	Unconfirmed         int      `json:"unconfirmedPrices"`

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/assembly"
@@ -33,15 +32,6 @@ func emfMetrics(f *assembly.Resource) []string {
 		}
 	}
 	return sortedKeys(seen)
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func priceLambda(c *pricing, r *assembly.Resource, l *Line) {

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -326,22 +327,9 @@ type Diff struct {
 func Compare(before, after Estimate) Diff {
 	d := Diff{Region: after.Region, PricesAsOf: after.PricesAsOf, Before: before.USD, After: after.USD, Delta: round(after.USD - before.USD),
 		BeforeNet: before.AfterFreeUSD, AfterNet: after.AfterFreeUSD, DeltaNet: round(after.AfterFreeUSD - before.AfterFreeUSD)}
-	bs, as := map[string]StackEstimate{}, map[string]StackEstimate{}
-	names := map[string]bool{}
-	for _, s := range before.Stacks {
-		bs[s.Stack] = s
-		names[s.Stack] = true
-	}
-	for _, s := range after.Stacks {
-		as[s.Stack] = s
-		names[s.Stack] = true
-	}
-	var sorted []string
-	for n := range names {
-		sorted = append(sorted, n)
-	}
-	sort.Strings(sorted)
-	for _, n := range sorted {
+	stackName := func(s StackEstimate) string { return s.Stack }
+	bs, as := byKey(before.Stacks, stackName), byKey(after.Stacks, stackName)
+	for _, n := range sortedKeys(bs, as) {
 		b, inB := bs[n]
 		a, inA := as[n]
 		sd := StackDiff{Stack: n, Before: b.USD, After: a.USD, Delta: round(a.USD - b.USD),
@@ -352,22 +340,9 @@ func Compare(before, after Estimate) Diff {
 		case !inA:
 			sd.Change = "removed"
 		}
-		bl, al := map[string]Line{}, map[string]Line{}
-		ids := map[string]bool{}
-		for _, l := range b.Lines {
-			bl[l.LogicalID] = l
-			ids[l.LogicalID] = true
-		}
-		for _, l := range a.Lines {
-			al[l.LogicalID] = l
-			ids[l.LogicalID] = true
-		}
-		var sortedIDs []string
-		for id := range ids {
-			sortedIDs = append(sortedIDs, id)
-		}
-		sort.Strings(sortedIDs)
-		for _, id := range sortedIDs {
+		logicalID := func(l Line) string { return l.LogicalID }
+		bl, al := byKey(b.Lines, logicalID), byKey(a.Lines, logicalID)
+		for _, id := range sortedKeys(bl, al) {
 			x, inX := bl[id]
 			y, inY := al[id]
 			rd := ResourceDiff{LogicalID: id, Before: x.USD, After: y.USD, Delta: y.USD - x.USD}
@@ -386,6 +361,25 @@ func Compare(before, after Estimate) Diff {
 		d.Stacks = append(d.Stacks, sd)
 	}
 	return d
+}
+
+// byKey indexes items by key.
+func byKey[T any](items []T, key func(T) string) map[string]T {
+	out := make(map[string]T, len(items))
+	for _, it := range items {
+		out[key(it)] = it
+	}
+	return out
+}
+
+// sortedKeys are the keys of the maps, sorted, each once.
+func sortedKeys[T any](ms ...map[string]T) []string {
+	var keys []string
+	for _, m := range ms {
+		keys = append(keys, slices.Collect(maps.Keys(m))...)
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // WriteDiffTable writes a comparison as plain text.

@@ -36,14 +36,8 @@ import (
 
 func main() {
 	fs := flag.NewFlagSet("diagram", flag.ExitOnError)
-	asmPath := fs.String("assembly", "cdk.out", "cloud assembly folder, folder of *.template.json, or one template")
 	out := fs.String("out", "docs", "folder for architecture-<stack>.dot")
-	_ = fs.Parse(os.Args[1:])
-	asm, err := assembly.Load(*asmPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "diagram:", err)
-		os.Exit(1)
-	}
+	asm := assembly.Command(fs, os.Args[1:])
 	write := func(name, dot string) {
 		p := filepath.Join(*out, name)
 		if err := os.WriteFile(p, []byte(dot), 0o644); err != nil {

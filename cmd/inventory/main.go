@@ -27,16 +27,11 @@ import (
 
 func main() {
 	fs := flag.NewFlagSet("inventory", flag.ExitOnError)
-	asmPath := fs.String("assembly", "cdk.out", "cloud assembly folder, folder of *.template.json, or one template")
 	out := fs.String("o", "", "write to this file instead of standard output")
-	_ = fs.Parse(os.Args[1:])
-	asm, err := assembly.Load(*asmPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "inventory:", err)
-		os.Exit(1)
-	}
+	asm := assembly.Command(fs, os.Args[1:])
 	var buf bytes.Buffer
 	Write(&buf, asm)
+	var err error
 	if *out == "" {
 		_, err = os.Stdout.Write(buf.Bytes())
 	} else {

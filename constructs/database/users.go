@@ -148,27 +148,18 @@ func (d *Database) rotation(p Props, roles awscdk.CfnResource, sg awsec2.ISecuri
 	}
 	compliance.SuppressOnly(ident.Policy, "AwsSolutions-IAM5",
 		"secretsmanager:GetRandomPassword takes no resource (it generates a string and touches no secret).", "Resource::*")
-	fn := awslambda.NewFunction(d.Construct, jsii.String(id+"RotationFunction"), &awslambda.FunctionProps{
+	fn := ident.NewFunction(d.Construct, id+"RotationFunction", &lambdafn.Placement{Vpc: p.Vpc, Subnets: p.FunctionSubnets, SecurityGroup: sg}, &awslambda.FunctionProps{
 		FunctionName: jsii.String(name),
 		Description:  jsii.String("Rotates the password of " + username + " (" + strategy + ", functions/dbrotate)"),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
 		Code:         b.Code(),
 		// Each connection waits up to 30 s for an instance that is starting.
 		Timeout:    awscdk.Duration_Minutes(jsii.Number(5)),
 		MemorySize: jsii.Number(256),
-		Role:       ident.ExecutionRole(),
-		LogGroup:   ident.Logs,
 		Environment: &map[string]*string{
 			"EXCLUDE_CHARACTERS": jsii.String(passwordExclude),
 			"ROTATION_STRATEGY":  jsii.String(strategy),
 		},
-		Vpc:            p.Vpc,
-		VpcSubnets:     p.FunctionSubnets,
-		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
 	})
-	fn.Node().AddDependency(ident.Policy)
 	compliance.Suppress(fn, map[string]string{
 		"HIPAA.Security-LambdaConcurrency": "Invoked by Secrets Manager four times a month per secret; reserved concurrency would be taken from the account's pool for nothing.",
 		"HIPAA.Security-LambdaDLQ":         "Secrets Manager invokes it synchronously and records a failed rotation on the secret (and retries); CloudTrail and the function's log have the failure, and the app keeps the current password. Nothing to replay.",
@@ -209,19 +200,11 @@ func (d *Database) rolesFunction(p Props, sg awsec2.ISecurityGroup) awslambda.Fu
 	d.MasterSecret.GrantRead(id.Grantee(), nil)
 	d.AppSecret.GrantRead(id.Grantee(), nil)
 	d.ReadOnlySecret.GrantRead(id.Grantee(), nil)
-	return awslambda.NewFunction(d.Construct, jsii.String("RolesFunction"), &awslambda.FunctionProps{
-		FunctionName:   jsii.String(name),
-		Description:    jsii.String("Creates the MedBookings application and read-only PostgreSQL roles (idempotent; never drops)"),
-		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:   awslambda.Architecture_ARM_64(),
-		Handler:        jsii.String("bootstrap"),
-		Code:           b.Code(),
-		Timeout:        awscdk.Duration_Minutes(jsii.Number(10)),
-		MemorySize:     jsii.Number(256),
-		Role:           id.ExecutionRole(),
-		LogGroup:       id.Logs,
-		Vpc:            p.Vpc,
-		VpcSubnets:     p.FunctionSubnets,
-		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
+	return id.NewFunction(d.Construct, "RolesFunction", &lambdafn.Placement{Vpc: p.Vpc, Subnets: p.FunctionSubnets, SecurityGroup: sg}, &awslambda.FunctionProps{
+		FunctionName: jsii.String(name),
+		Description:  jsii.String("Creates the MedBookings application and read-only PostgreSQL roles (idempotent; never drops)"),
+		Code:         b.Code(),
+		Timeout:      awscdk.Duration_Minutes(jsii.Number(10)),
+		MemorySize:   jsii.Number(256),
 	})
 }

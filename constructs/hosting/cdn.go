@@ -16,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/buckets"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/kmsgrant"
 )
@@ -85,28 +86,18 @@ func (h *Hosting) createBuckets() {
 	})
 	h.CDNLogBucket = logs
 
-	assets := awss3.NewBucket(h.Construct, jsii.String("Assets"), &awss3.BucketProps{
-		BucketName:             named("assets"),
-		Encryption:             awss3.BucketEncryption_KMS,
-		EncryptionKey:          p.Key,
-		BucketKeyEnabled:       jsii.Bool(true),
-		BlockedEncryptionTypes: &[]awss3.BlockedEncryptionType{awss3.BlockedEncryptionType_SSE_C()},
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		EnforceSSL:             jsii.Bool(true),
-		MinimumTLSVersion:      jsii.Number(1.2),
-		// Versioned: a deploy never deletes old static files (open tabs still
-		// load them), and an accidental overwrite stays recoverable.
-		Versioned:              jsii.Bool(true),
-		RemovalPolicy:          p.RemovalPolicy,
-		ServerAccessLogsBucket: p.AccessLogBucket,
-		ServerAccessLogsPrefix: jsii.String("assets/"),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("ExpireNoncurrentVersions"),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
-		}},
-	})
+	// Versioned (as every private bucket): a deploy never deletes old static
+	// files (open tabs still load them), and an accidental overwrite stays
+	// recoverable.
+	props := buckets.Private(named("assets"), p.Key, p.RemovalPolicy)
+	props.ServerAccessLogsBucket = p.AccessLogBucket
+	props.ServerAccessLogsPrefix = jsii.String("assets/")
+	props.LifecycleRules = &[]*awss3.LifecycleRule{{
+		Id:                                  jsii.String("ExpireNoncurrentVersions"),
+		NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+	}}
+	assets := awss3.NewBucket(h.Construct, jsii.String("Assets"), props)
 	compliance.Suppress(assets, map[string]string{
 		"HIPAA.Security-S3BucketReplicationEnabled": "The build output of the app: rebuilt from the repository by every deploy, so a copy in another region adds nothing.",
 	})

@@ -74,12 +74,9 @@ func (h *Hosting) createJobs() {
 	for _, w := range p.QuietWindows {
 		quiet = append(quiet, w.String())
 	}
-	fn := awslambda.NewFunction(h.Construct, jsii.String("CronFunction"), &awslambda.FunctionProps{
+	fn := id.NewFunction(h.Construct, "CronFunction", &lambdafn.Placement{Vpc: p.Vpc, Subnets: p.Subnets, SecurityGroup: sg}, &awslambda.FunctionProps{
 		FunctionName:                 jsii.String(p.Prefix + "-cron"),
 		Description:                  jsii.String("Calls the MedBookings " + p.Environment + " cron routes with the bearer CRON_SECRET (functions/cron)"),
-		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:                 awslambda.Architecture_ARM_64(),
-		Handler:                      jsii.String("bootstrap"),
 		Code:                         b.Code(),
 		MemorySize:                   jsii.Number(128),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(CronTimeoutSeconds)),
@@ -91,13 +88,7 @@ func (h *Hosting) createJobs() {
 			"CRON_TIMEOUT":      fmt.Sprintf("%ds", CronCallSeconds),
 			"QUIET_WINDOWS_UTC": strings.Join(quiet, ","),
 		}),
-		Role:           id.ExecutionRole(),
-		LogGroup:       id.Logs,
-		Vpc:            p.Vpc,
-		VpcSubnets:     p.Subnets,
-		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
 	})
-	fn.Node().AddDependency(id.Policy)
 	compliance.Suppress(fn, map[string]string{
 		"HIPAA.Security-LambdaDLQ": "Invoked by EventBridge Scheduler, whose retry policy retries a failed call; a failure is also the CronJobs alarm. A job missed is run again by its next schedule: a dead-letter queue would hold stale calls nobody replays.",
 	})

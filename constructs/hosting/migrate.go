@@ -75,22 +75,13 @@ func (h *Hosting) createMigrations() {
 		Vpc: p.Vpc, Description: jsii.String("MedBookings " + p.Environment + " database migrations"), AllowAllOutbound: jsii.Bool(true),
 	})
 	p.Database.AllowFrom(sg, "PostgreSQL from the migrations")
-	fn := awslambda.NewFunction(h.Construct, jsii.String("MigrateFunction"), &awslambda.FunctionProps{
-		FunctionName:   jsii.String(p.Prefix + "-migrate"),
-		Description:    jsii.String("Applies the app's Prisma migrations (functions/migrate) before the new server takes traffic"),
-		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:   awslambda.Architecture_ARM_64(),
-		Handler:        jsii.String("bootstrap"),
-		Code:           b.Code(),
-		MemorySize:     jsii.Number(256),
-		Timeout:        awscdk.Duration_Minutes(jsii.Number(15)),
-		Role:           id.ExecutionRole(),
-		LogGroup:       id.Logs,
-		Vpc:            p.Vpc,
-		VpcSubnets:     p.Subnets,
-		SecurityGroups: &[]awsec2.ISecurityGroup{sg},
+	fn := id.NewFunction(h.Construct, "MigrateFunction", &lambdafn.Placement{Vpc: p.Vpc, Subnets: p.Subnets, SecurityGroup: sg}, &awslambda.FunctionProps{
+		FunctionName: jsii.String(p.Prefix + "-migrate"),
+		Description:  jsii.String("Applies the app's Prisma migrations (functions/migrate) before the new server takes traffic"),
+		Code:         b.Code(),
+		MemorySize:   jsii.Number(256),
+		Timeout:      awscdk.Duration_Minutes(jsii.Number(15)),
 	})
-	fn.Node().AddDependency(id.Policy)
 	compliance.Suppress(fn, map[string]string{
 		"HIPAA.Security-LambdaConcurrency": "Invoked only by CloudFormation, once per deployment whose migrations changed; reserved concurrency would be taken from the account's pool for a function that runs minutes a month.",
 		"HIPAA.Security-LambdaDLQ":         "A CloudFormation custom resource: its outcome is reported to CloudFormation, which fails and rolls back the deployment on error; nothing to replay.",

@@ -147,47 +147,63 @@ func (h *Hosting) serverEnvironment() map[string]string {
 	return env
 }
 
+// appFunction is one of the build's two functions (the server, the image
+// optimizer): its own security group and identity (role, managed policy,
+// log group), granted what it needs before the function is created.
+type appFunction struct {
+	id       string
+	sg       awsec2.SecurityGroup
+	identity *lambdafn.Identity
+}
+
+// newAppFunction makes the security group <id>SecurityGroup and the
+// identity <id> of a function described as what.
+func (h *Hosting) newAppFunction(id, what, sgWhat string) appFunction {
+	p := h.props
+	sg := awsec2.NewSecurityGroup(h.Construct, jsii.String(id+"SecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: p.Vpc, Description: jsii.String("MedBookings " + p.Environment + " " + sgWhat), AllowAllOutbound: jsii.Bool(true),
+	})
+	identity := lambdafn.NewIdentity(h.Construct, id, "MedBookings "+p.Environment+" "+what,
+		lambdafn.LogOptions{Name: "/aws/lambda/" + p.Prefix + "-" + strings.ToLower(id), Key: p.Key, Retention: p.LogRetention, RemovalPolicy: p.RemovalPolicy}, true)
+	return appFunction{id: id, sg: sg, identity: identity}
+}
+
+// create makes the function <id>Function, named <prefix>-<id>, on Node.js
+// for arm64 in the App subnets, with the code of the bundle's folder dir
+// picks (a placeholder without a bundle); props give the rest.
+func (f appFunction) create(h *Hosting, dir func(*Bundle) string, props *awslambda.FunctionProps) awslambda.Function {
+	p := h.props
+	props.Code = awslambda.Code_FromInline(jsii.String(placeholderServer))
+	if p.Bundle != nil {
+		props.Code = awslambda.Code_FromAsset(jsii.String(dir(p.Bundle)), nil)
+	}
+	props.FunctionName = jsii.String(p.Prefix + "-" + strings.ToLower(f.id))
+	props.Runtime, props.Handler = Runtime(), jsii.String("index.handler")
+	return f.identity.NewFunction(h.Construct, f.id+"Function", &lambdafn.Placement{Vpc: p.Vpc, Subnets: p.Subnets, SecurityGroup: f.sg}, props)
+}
+
 func (h *Hosting) createServer(layer awslambda.ILayerVersion) {
 	p := h.props
-	env := h.Environment
-	sg := awsec2.NewSecurityGroup(h.Construct, jsii.String("ServerSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc: p.Vpc, Description: jsii.String("MedBookings " + p.Environment + " Next.js server"), AllowAllOutbound: jsii.Bool(true),
-	})
-	p.Database.AllowFrom(sg, "PostgreSQL from the Next.js server")
-	server := lambdafn.NewIdentity(h.Construct, "Server", "MedBookings "+p.Environment+" Next.js server",
-		lambdafn.LogOptions{Name: "/aws/lambda/" + p.Prefix + "-server", Key: p.Key, Retention: p.LogRetention, RemovalPolicy: p.RemovalPolicy}, true)
+	server := h.newAppFunction("Server", "Next.js server", "Next.js server")
+	p.Database.AllowFrom(server.sg, "PostgreSQL from the Next.js server")
+	grantee := server.identity.Grantee()
 	for _, s := range []awssecretsmanager.ISecret{h.AppSecret, h.CronSecret, p.DatabaseSecret} {
-		s.GrantRead(server.Grantee(), nil)
+		s.GrantRead(grantee, nil)
 	}
-	p.Uploads.GrantUploads(server.Grantee(), server.Policy)
-	h.AssetsBucket.GrantReadWrite(server.Grantee(), jsii.String("_cache/*"))
-	compliance.SuppressOnly(server.Policy, "AwsSolutions-IAM5",
+	p.Uploads.GrantUploads(grantee, server.identity.Policy)
+	h.AssetsBucket.GrantReadWrite(grantee, jsii.String("_cache/*"))
+	compliance.SuppressOnly(server.identity.Policy, "AwsSolutions-IAM5",
 		"OpenNext's incremental cache keeps rendered pages under _cache/ in the assets bucket, with keys chosen at run time (read, write, delete); KMS's GenerateDataKey*/ReEncrypt* action families and S3's Abort/Get*/List* families are what CDK's grantReadWrite gives for one prefix. Nothing outside _cache/ and the uploads' objects.",
 		"Resource::<"+h.logicalID(h.AssetsBucket)+".Arn>/_cache/*", "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
 		"Action::s3:DeleteObject*", "Action::s3:Abort*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*")
-	code := awslambda.Code_FromInline(jsii.String(placeholderServer))
-	if p.Bundle != nil {
-		code = awslambda.Code_FromAsset(jsii.String(p.Bundle.ServerDir), nil)
-	}
-	h.ServerFunction = awslambda.NewFunction(h.Construct, jsii.String("ServerFunction"), &awslambda.FunctionProps{
-		FunctionName:                 jsii.String(p.Prefix + "-server"),
+	h.ServerFunction = server.create(h, func(b *Bundle) string { return b.ServerDir }, &awslambda.FunctionProps{
 		Description:                  jsii.String("MedBookings " + p.Environment + ": the Next.js server (OpenNext)"),
-		Runtime:                      Runtime(),
-		Architecture:                 awslambda.Architecture_ARM_64(),
-		Handler:                      jsii.String("index.handler"),
-		Code:                         code,
 		MemorySize:                   jsii.Number(float64(p.ServerMemoryMiB)),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(ServerTimeoutSeconds)),
 		ReservedConcurrentExecutions: jsii.Number(float64(h.ReservedConcurrency)),
-		Environment:                  jsiiMap(env),
+		Environment:                  jsiiMap(h.Environment),
 		Layers:                       &[]awslambda.ILayerVersion{layer},
-		Role:                         server.ExecutionRole(),
-		LogGroup:                     server.Logs,
-		Vpc:                          p.Vpc,
-		VpcSubnets:                   p.Subnets,
-		SecurityGroups:               &[]awsec2.ISecurityGroup{sg},
 	})
-	h.ServerFunction.Node().AddDependency(server.Policy)
 	compliance.Suppress(h.ServerFunction, map[string]string{
 		"HIPAA.Security-LambdaDLQ": "Invoked synchronously through its function URL by CloudFront for each request: the caller gets the error; there is no asynchronous event to put in a dead-letter queue.",
 		"AwsSolutions-L1":          "Node.js 22 is the newest runtime Next.js 14 supports (18 to 22), and the app is built with the same version; Node.js 24 waits for the app's move to Next.js 15.",
@@ -196,26 +212,13 @@ func (h *Hosting) createServer(layer awslambda.ILayerVersion) {
 
 func (h *Hosting) createImage() {
 	p := h.props
-	imageSG := awsec2.NewSecurityGroup(h.Construct, jsii.String("ImageSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc: p.Vpc, Description: jsii.String("MedBookings " + p.Environment + " image optimizer (no database access)"), AllowAllOutbound: jsii.Bool(true),
-	})
-	image := lambdafn.NewIdentity(h.Construct, "Image", "MedBookings "+p.Environment+" image optimizer",
-		lambdafn.LogOptions{Name: "/aws/lambda/" + p.Prefix + "-image", Key: p.Key, Retention: p.LogRetention, RemovalPolicy: p.RemovalPolicy}, true)
-	h.AssetsBucket.GrantRead(image.Grantee(), jsii.String("_assets/*"))
-	compliance.SuppressOnly(image.Policy, "AwsSolutions-IAM5",
+	image := h.newAppFunction("Image", "image optimizer", "image optimizer (no database access)")
+	h.AssetsBucket.GrantRead(image.identity.Grantee(), jsii.String("_assets/*"))
+	compliance.SuppressOnly(image.identity.Policy, "AwsSolutions-IAM5",
 		"The image optimizer reads source images from the static files under _assets/ (names known only at run time); Get*/List* are CDK's grantRead for one prefix.",
 		"Resource::<"+h.logicalID(h.AssetsBucket)+".Arn>/_assets/*", "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*")
-	imageCode := awslambda.Code_FromInline(jsii.String(placeholderServer))
-	if p.Bundle != nil {
-		imageCode = awslambda.Code_FromAsset(jsii.String(p.Bundle.ImageDir), nil)
-	}
-	h.ImageFunction = awslambda.NewFunction(h.Construct, jsii.String("ImageFunction"), &awslambda.FunctionProps{
-		FunctionName:                 jsii.String(p.Prefix + "-image"),
+	h.ImageFunction = image.create(h, func(b *Bundle) string { return b.ImageDir }, &awslambda.FunctionProps{
 		Description:                  jsii.String("MedBookings " + p.Environment + ": next/image optimization (OpenNext, sharp for arm64)"),
-		Runtime:                      Runtime(),
-		Architecture:                 awslambda.Architecture_ARM_64(),
-		Handler:                      jsii.String("index.handler"),
-		Code:                         imageCode,
 		MemorySize:                   jsii.Number(1536),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(25)),
 		ReservedConcurrentExecutions: jsii.Number(ImageConcurrency),
@@ -223,13 +226,7 @@ func (h *Hosting) createImage() {
 			"BUCKET_NAME":       *h.AssetsBucket.BucketName(),
 			"BUCKET_KEY_PREFIX": "_assets",
 		}),
-		Role:           image.ExecutionRole(),
-		LogGroup:       image.Logs,
-		Vpc:            p.Vpc,
-		VpcSubnets:     p.Subnets,
-		SecurityGroups: &[]awsec2.ISecurityGroup{imageSG},
 	})
-	h.ImageFunction.Node().AddDependency(image.Policy)
 	compliance.Suppress(h.ImageFunction, map[string]string{
 		"HIPAA.Security-LambdaDLQ": "Invoked synchronously through its function URL by CloudFront: the caller gets the error; there is no asynchronous event to put in a dead-letter queue.",
 		"AwsSolutions-L1":          "Node.js 22 matches the app's build (Next.js 14 supports Node 18 to 22) and sharp's prebuilt binaries for it.",

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/buckets"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/kmsgrant"
 )
@@ -184,40 +185,27 @@ func (u *Uploads) createUploads(p Props) awss3.IBucket {
 	}
 
 	allowedOrigins := jsii.Strings(p.CORSOrigins...)
-	bucket := awss3.NewBucket(u.Construct, jsii.String("Uploads"), &awss3.BucketProps{
-		BucketName:       jsii.String(p.BucketName),
-		Encryption:       awss3.BucketEncryption_KMS,
-		EncryptionKey:    u.Key,
-		BucketKeyEnabled: jsii.Bool(true),
-		// SSE-C would let anyone holding s3:PutObject re-encrypt objects with
-		// a key we never see (the "ransomware by SSE-C" pattern).
-		BlockedEncryptionTypes: &[]awss3.BlockedEncryptionType{awss3.BlockedEncryptionType_SSE_C()},
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		EnforceSSL:             jsii.Bool(true),
-		MinimumTLSVersion:      jsii.Number(1.2),
-		Versioned:              jsii.Bool(true),
-		RemovalPolicy:          p.RemovalPolicy,
-		// No autoDeleteObjects: it would add a Lambda-backed custom resource
-		// that empties the bucket on delete — the one thing medical records
-		// must never be exposed to. Deleting staging needs an emptied bucket.
-		AutoDeleteObjects: jsii.Bool(false),
-		Cors: &[]*awss3.CorsRule{{
-			Id:             jsii.String("PresignedBrowserAccess"),
-			AllowedOrigins: allowedOrigins,
-			AllowedMethods: &CorsMethods,
-			AllowedHeaders: jsii.Strings(CorsAllowedHeaders...),
-			ExposedHeaders: jsii.Strings(CorsExposedHeaders...),
-			MaxAge:         jsii.Number(CorsMaxAgeSeconds),
-		}},
-		LifecycleRules: &lifecycle,
-		// Lifecycle transitions skip objects under 128 KiB: STANDARD_IA bills
-		// them as 128 KiB, so moving them would cost more, not less.
-		TransitionDefaultMinimumObjectSize: awss3.TransitionDefaultMinimumObjectSize_ALL_STORAGE_CLASSES_128_K,
-		ServerAccessLogsBucket:             u.LogBucket,
-		ServerAccessLogsPrefix:             jsii.String(p.BucketName + "/"),
-		TargetObjectKeyFormat:              awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME),
-	})
+	props := buckets.Private(jsii.String(p.BucketName), u.Key, p.RemovalPolicy)
+	// No autoDeleteObjects: it would add a Lambda-backed custom resource
+	// that empties the bucket on delete — the one thing medical records
+	// must never be exposed to. Deleting staging needs an emptied bucket.
+	props.AutoDeleteObjects = jsii.Bool(false)
+	props.Cors = &[]*awss3.CorsRule{{
+		Id:             jsii.String("PresignedBrowserAccess"),
+		AllowedOrigins: allowedOrigins,
+		AllowedMethods: &CorsMethods,
+		AllowedHeaders: jsii.Strings(CorsAllowedHeaders...),
+		ExposedHeaders: jsii.Strings(CorsExposedHeaders...),
+		MaxAge:         jsii.Number(CorsMaxAgeSeconds),
+	}}
+	props.LifecycleRules = &lifecycle
+	// Lifecycle transitions skip objects under 128 KiB: STANDARD_IA bills
+	// them as 128 KiB, so moving them would cost more, not less.
+	props.TransitionDefaultMinimumObjectSize = awss3.TransitionDefaultMinimumObjectSize_ALL_STORAGE_CLASSES_128_K
+	props.ServerAccessLogsBucket = u.LogBucket
+	props.ServerAccessLogsPrefix = jsii.String(p.BucketName + "/")
+	props.TargetObjectKeyFormat = awss3.TargetObjectKeyFormat_PartitionedPrefix(awss3.PartitionDateSource_EVENT_TIME)
+	bucket := awss3.NewBucket(u.Construct, jsii.String("Uploads"), props)
 	compliance.Suppress(bucket, map[string]string{
 		"HIPAA.Security-S3BucketReplicationEnabled": "Cross-region replication is a multi-region DR measure and the requirements " +
 			"keep MedBookings in eu-west-1 only (the database and the bucket share one region). Accidental loss is covered by " +

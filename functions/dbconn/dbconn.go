@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -118,6 +119,17 @@ func ReadSecret(ctx context.Context, sm SecretsAPI, arn string) (Credentials, er
 		return Credentials{}, fmt.Errorf("read secret %s: %w", arn, err)
 	}
 	return ParseSecret(arn, aws.ToString(out.SecretString))
+}
+
+// SecretReader is ReadSecret with a Secrets Manager client from the
+// function's own AWS configuration (its role, its region).
+func SecretReader(ctx context.Context) (func(ctx context.Context, arn string) (Credentials, error), error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	return func(ctx context.Context, arn string) (Credentials, error) { return ReadSecret(ctx, sm, arn) }, nil
 }
 
 // ParseSecret decodes a secret's JSON value (arn only names it in errors,

@@ -33,8 +33,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/functions/dbconn"
 	"github.com/sheigoldberg/medbookings/infrastructure/functions/rdsca"
@@ -202,15 +200,12 @@ func (h *handler) handle(ctx context.Context, ev cfn.Event) (string, map[string]
 }
 
 func main() {
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	secret, err := dbconn.SecretReader(context.Background())
 	if err != nil {
-		log.Fatalf("AWS configuration: %v", err)
+		log.Fatal(err)
 	}
-	sm := secretsmanager.NewFromConfig(awsCfg)
 	h := &handler{
-		secret: func(ctx context.Context, arn string) (dbconn.Credentials, error) {
-			return dbconn.ReadSecret(ctx, sm, arn)
-		},
+		secret:     secret,
 		roots:      rdsca.Pool(),
 		retryEvery: 10 * time.Second,
 	}

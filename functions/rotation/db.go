@@ -82,11 +82,7 @@ func setPassword(ctx context.Context, conn *pgx.Conn, user, password string) err
 
 // set makes the pending password work.
 func (s *stepRun) set(ctx context.Context) error {
-	current, err := s.read(ctx, "", StageCurrent)
-	if err != nil {
-		return err
-	}
-	strategy, err := s.strategy(current)
+	current, strategy, wantUser, err := s.readCurrent(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,12 +92,6 @@ func (s *stepRun) set(ctx context.Context) error {
 	}
 	// The pending secret may only differ in user name (as the strategy
 	// says) and password: never log in anywhere else.
-	wantUser := current.Username
-	if strategy == MultiUser {
-		if wantUser, err = AlternateUser(current.Username); err != nil {
-			return err
-		}
-	}
 	switch {
 	case pending.Username != wantUser:
 		return fmt.Errorf("the %s secret names user %q; the %s strategy rotates %q from the current %q", StagePending, pending.Username, strategy, wantUser, current.Username)

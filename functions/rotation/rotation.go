@@ -211,6 +211,25 @@ func describeVersion(versionID, stage string) string {
 	return stage + " version " + versionID
 }
 
+// readCurrent reads the current version, the strategy it calls for, and
+// the user the pending version names: the same user (single-user) or the
+// other of the two (multi-user).
+func (s *stepRun) readCurrent(ctx context.Context) (current *dbSecret, strategy Strategy, next string, err error) {
+	if current, err = s.read(ctx, "", StageCurrent); err != nil {
+		return nil, "", "", err
+	}
+	if strategy, err = s.strategy(current); err != nil {
+		return nil, "", "", err
+	}
+	next = current.Username
+	if strategy == MultiUser {
+		if next, err = AlternateUser(current.Username); err != nil {
+			return nil, "", "", err
+		}
+	}
+	return current, strategy, next, nil
+}
+
 // strategy returns the strategy of a secret, checking it against the
 // settings.
 func (s *stepRun) strategy(sec *dbSecret) (Strategy, error) {
@@ -230,11 +249,7 @@ func (s *stepRun) strategy(sec *dbSecret) (Strategy, error) {
 
 // create puts the pending version unless it exists already.
 func (s *stepRun) create(ctx context.Context) error {
-	current, err := s.read(ctx, "", StageCurrent)
-	if err != nil {
-		return err
-	}
-	strategy, err := s.strategy(current)
+	current, strategy, user, err := s.readCurrent(ctx)
 	if err != nil {
 		return err
 	}
@@ -245,12 +260,6 @@ func (s *stepRun) create(ctx context.Context) error {
 		return nil
 	case !errors.Is(err, ErrNotFound):
 		return err
-	}
-	user := current.Username
-	if strategy == MultiUser {
-		if user, err = AlternateUser(current.Username); err != nil {
-			return err
-		}
 	}
 	password, err := s.r.Secrets.GetRandomPassword(ctx, s.r.passwordLength(), s.r.ExcludeCharacters)
 	if err != nil {

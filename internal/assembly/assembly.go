@@ -11,6 +11,7 @@ package assembly
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,6 +108,21 @@ func (l *StringList) UnmarshalJSON(b []byte) error {
 	}
 	*l = many
 	return nil
+}
+
+// Command starts a report command: it adds the -assembly flag (what Load
+// reads, cdk.out by default) to the command's other flags fs, parses args
+// and loads the assembly; on error it names the command (fs.Name) and
+// exits with status 1.
+func Command(fs *flag.FlagSet, args []string) *Assembly {
+	path := fs.String("assembly", "cdk.out", "cloud assembly folder, folder of *.template.json, or one template")
+	_ = fs.Parse(args)
+	asm, err := Load(*path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, fs.Name()+":", err)
+		os.Exit(1)
+	}
+	return asm
 }
 
 // Load reads an assembly from path, which is one of:

@@ -1,6 +1,7 @@
 package assembly
 
 import (
+	"cmp"
 	"sort"
 	"strings"
 )
@@ -101,25 +102,9 @@ func (s *Stack) StackOutputReferences(id string) []StackOutputRef {
 	for prop, v := range r.Properties {
 		walkOutputs(v, prop, &all)
 	}
-	seen := map[StackOutputRef]bool{}
-	var out []StackOutputRef
-	for _, ref := range all {
-		if !seen[ref] {
-			seen[ref] = true
-			out = append(out, ref)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Stack != b.Stack {
-			return a.Stack < b.Stack
-		}
-		if a.Output != b.Output {
-			return a.Output < b.Output
-		}
-		return a.Property < b.Property
+	return uniqueSorted(all, nil, func(a, b StackOutputRef) int {
+		return cmp.Or(strings.Compare(a.Stack, b.Stack), strings.Compare(a.Output, b.Output), strings.Compare(a.Property, b.Property))
 	})
-	return out
 }
 
 // CrossStackRef is a resource of one stack reading an output of another.

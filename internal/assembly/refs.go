@@ -1,9 +1,11 @@
 package assembly
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,25 +136,25 @@ func (s *Stack) References(id string) []Ref {
 		walk(v, prop, nil, &found)
 		all = append(all, found...)
 	}
-	seen := map[Ref]bool{}
-	var out []Ref
-	for _, ref := range all {
-		if _, ok := s.Template.Resources[ref.Target]; !ok || ref.Target == id || seen[ref] {
+	keep := func(ref Ref) bool { _, ok := s.Template.Resources[ref.Target]; return ok && ref.Target != id }
+	return uniqueSorted(all, keep, func(a, b Ref) int {
+		return cmp.Or(strings.Compare(a.Target, b.Target), strings.Compare(a.Property, b.Property), strings.Compare(a.Attribute, b.Attribute))
+	})
+}
+
+// uniqueSorted is items in the order of compare, each once, without those
+// keep (when not nil) refuses.
+func uniqueSorted[T comparable](items []T, keep func(T) bool, compare func(a, b T) int) []T {
+	seen := map[T]bool{}
+	var out []T
+	for _, it := range items {
+		if seen[it] || (keep != nil && !keep(it)) {
 			continue
 		}
-		seen[ref] = true
-		out = append(out, ref)
+		seen[it] = true
+		out = append(out, it)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Target != b.Target {
-			return a.Target < b.Target
-		}
-		if a.Property != b.Property {
-			return a.Property < b.Property
-		}
-		return a.Attribute < b.Attribute
-	})
+	slices.SortFunc(out, compare)
 	return out
 }
 

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/jsontree"
 )
 
 // The synthesized template as decoded JSON (JSON's result), read the way
@@ -76,37 +78,27 @@ func CompactJSON(v any) string {
 // Flatten writes every {"Fn::Join": [sep, parts]} of v as one string, with
 // ${Ref} and ${Resource.Attribute} for references, so that documents with
 // ARNs can be compared to readable literals.
-func Flatten(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 1 {
-			if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
-				var parts []string
-				for _, p := range j[1].([]any) {
-					parts = append(parts, fmt.Sprint(Flatten(p)))
-				}
-				return strings.Join(parts, j[0].(string))
-			}
-			if r, ok := x["Ref"].(string); ok {
-				return "${" + r + "}"
-			}
-			if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) == 2 {
-				return "${" + g[0].(string) + "." + g[1].(string) + "}"
-			}
-		}
-		out := map[string]any{}
-		for k, e := range x {
-			out[k] = Flatten(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = Flatten(e)
-		}
-		return out
+func Flatten(v any) any { return jsontree.Map(v, flattenNode) }
+
+func flattenNode(v any) (any, bool) {
+	x, ok := v.(map[string]any)
+	if !ok || len(x) != 1 {
+		return nil, false
 	}
-	return v
+	if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+		var parts []string
+		for _, p := range j[1].([]any) {
+			parts = append(parts, fmt.Sprint(Flatten(p)))
+		}
+		return strings.Join(parts, j[0].(string)), true
+	}
+	if r, ok := x["Ref"].(string); ok {
+		return "${" + r + "}", true
+	}
+	if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) == 2 {
+		return "${" + g[0].(string) + "." + g[1].(string) + "}", true
+	}
+	return nil, false
 }
 
 // Only is the logical ID and the resource of the template's one resource

@@ -3,6 +3,8 @@ package config
 import (
 	"slices"
 	"strings"
+
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/jsontree"
 )
 
 // WithOverrides returns a copy of tree (the object under context key root)
@@ -11,7 +13,7 @@ import (
 // strings; they are marked as Override so that Decode parses them as the
 // type of the field they land on. tree itself is not changed.
 func WithOverrides(tree, ctx map[string]any, root string, ps *Problems) map[string]any {
-	out := copyTree(tree).(map[string]any)
+	out := jsontree.Map(tree, nil).(map[string]any)
 	var keys []string
 	for k := range ctx {
 		if strings.HasPrefix(k, root+".") {
@@ -45,24 +47,6 @@ func WithOverrides(tree, ctx map[string]any, root string, ps *Problems) map[stri
 		}
 	}
 	return out
-}
-
-func copyTree(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = copyTree(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = copyTree(e)
-		}
-		return out
-	}
-	return v
 }
 
 // DropRepeated removes the problems after index decoded that are about a

@@ -7,8 +7,10 @@ package lambdafn
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -78,6 +80,32 @@ func (i *Identity) Grantee() awsiam.IGrantable { return &grantee{role: i.Role, p
 // function itself are refused (they would create an inline policy); grant
 // through Grantee instead.
 func (i *Identity) ExecutionRole() awsiam.IRole { return i.Role.WithoutPolicyUpdates(nil) }
+
+// Placement puts a function into a VPC.
+type Placement struct {
+	Vpc           awsec2.IVpc
+	Subnets       *awsec2.SubnetSelection
+	SecurityGroup awsec2.ISecurityGroup
+}
+
+// NewFunction creates the function id in scope from props, running as this
+// identity (its role and log group) on arm64, at the placement (when not
+// nil), and created after the identity's policy, so that its first run
+// has its permissions. Without a runtime in props it is a Go function
+// built by lambdabuild (provided.al2023, handler bootstrap).
+func (i *Identity) NewFunction(scope constructs.Construct, id string, at *Placement, props *awslambda.FunctionProps) awslambda.Function {
+	if props.Runtime == nil {
+		props.Runtime, props.Handler = awslambda.Runtime_PROVIDED_AL2023(), jsii.String("bootstrap")
+	}
+	props.Architecture = awslambda.Architecture_ARM_64()
+	props.Role, props.LogGroup = i.ExecutionRole(), i.Logs
+	if at != nil {
+		props.Vpc, props.VpcSubnets, props.SecurityGroups = at.Vpc, at.Subnets, &[]awsec2.ISecurityGroup{at.SecurityGroup}
+	}
+	fn := awslambda.NewFunction(scope, jsii.String(id), props)
+	fn.Node().AddDependency(i.Policy)
+	return fn
+}
 
 type grantee struct {
 	role   awsiam.IRole
