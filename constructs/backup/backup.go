@@ -73,9 +73,16 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 		p.DailyRetentionDays > MaxRetentionDays || p.MonthlyRetentionDays > MaxRetentionDays {
 		panic(fmt.Sprintf("backup.New: VaultName, Key and Resources are required, retentions from %d to %d days", MinRetentionDays, MaxRetentionDays))
 	}
-	self := constructs.NewConstruct(scope, jsii.String(id))
-	b := &Backup{Construct: self}
+	b := &Backup{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	b.createVault(p)
+	b.createPlan(p)
+	b.createRole(p)
+	b.selectResources(p)
+	return b
+}
 
+func (b *Backup) createVault(p Props) {
+	self := b.Construct
 	// The vault: encrypted with the environment's key, locked in compliance
 	// mode (ChangeableForDays set), and an access policy that refuses
 	// deleting or shortening recovery points, and deleting the policy
@@ -105,7 +112,10 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 	// A locked vault cannot be deleted while it holds recovery points;
 	// CloudFormation keeps it (and the stack forgets it) rather than fail.
 	b.Vault.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+}
 
+func (b *Backup) createPlan(p Props) {
+	self := b.Construct
 	rule := func(name, cron string, days int) *awsbackup.CfnBackupPlan_BackupRuleResourceTypeProperty {
 		return &awsbackup.CfnBackupPlan_BackupRuleResourceTypeProperty{
 			RuleName:                jsii.String(name),
@@ -127,7 +137,10 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 			BackupPlanRule: &rules,
 		},
 	})
+}
 
+func (b *Backup) createRole(p Props) {
+	self := b.Construct
 	// The role AWS Backup runs the jobs (and restores) with: AWS's managed
 	// policies for the purpose, which follow the services' APIs.
 	managed := []string{"AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"}
@@ -155,7 +168,10 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 		"AWS Backup's own service-role policies: they follow the backup and restore APIs of each service as AWS changes them, "+
 			"and grant nothing outside what AWS Backup does with the resources it is given.", findings...)
 	b.Role = role
+}
 
+func (b *Backup) selectResources(p Props) {
+	self := b.Construct
 	resources := make([]*string, len(p.Resources))
 	for i, r := range p.Resources {
 		resources[i] = jsii.String(r)
@@ -164,11 +180,10 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 		BackupPlanId: b.Plan.AttrBackupPlanId(),
 		BackupSelection: &awsbackup.CfnBackupSelection_BackupSelectionResourceTypeProperty{
 			SelectionName: jsii.String(p.VaultName),
-			IamRoleArn:    role.RoleArn(),
+			IamRoleArn:    b.Role.RoleArn(),
 			Resources:     &resources,
 		},
 	})
-	return b
 }
 
 // NotifyFailures sends failed, expired, aborted and partial backup jobs of the

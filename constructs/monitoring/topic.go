@@ -11,7 +11,8 @@ import (
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 )
 
-// createTopic creates the customer-managed key and the alert topic.
+// createTopicKey is the key of the alert topic: the environment's, or its
+// own (customer managed) for a construct used alone.
 //
 // Key policy (besides the account root statement CDK adds):
 //   - CloudWatch alarms, AWS Budgets and EventBridge may
@@ -22,8 +23,9 @@ import (
 //     condition: it sends none to KMS for SNS targets, and one would drop
 //     every event silently;
 //   - CloudWatch Logs in this region may use the key for log groups of this
-//     account (kms:EncryptionContext:aws:logs:arn).
-func (m *Monitoring) createTopic() {
+//     account (kms:EncryptionContext:aws:logs:arn), when the key is the
+//     construct's own (the environment's key allows them already).
+func (m *Monitoring) createTopicKey() {
 	stack := m.stack()
 	key := m.props.Key
 	if key == nil {
@@ -81,6 +83,14 @@ func (m *Monitoring) createTopic() {
 		}), nil)
 	}
 	m.Key = key
+}
+
+// createTopic creates the alert topic (and its key): alarms and budgets
+// of this account may publish, and the alert e-mail address subscribes.
+func (m *Monitoring) createTopic() {
+	m.createTopicKey()
+	stack := m.stack()
+	key := m.Key
 
 	topic := awssns.NewTopic(m.Construct, jsii.String("AlertTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("MedBookings " + m.props.Title + " alerts"),
