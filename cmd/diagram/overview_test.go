@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -84,14 +85,15 @@ func TestOverviewOfEachEnvironment(t *testing.T) {
 		}
 	}
 	prod, staging := ov.Envs[0], ov.Envs[1]
+	asm := golden(t)
 	for _, c := range []struct {
 		v        *EnvView
 		id, line string
 	}{
 		{prod, "nat", "NAT gateway + Elastic IP"},
 		{staging, "nat", "NAT instance t4g.nano"},
-		{prod, "db", "db.t4g.small, Multi-AZ"},
-		{staging, "db", "db.t4g.micro, single-AZ"},
+		{prod, "db", databaseLine(t, asm, "MedBookingsInfraStack-Production")},
+		{staging, "db", databaseLine(t, asm, "MedBookingsInfraStack-Staging")},
 		{prod, "cdn", "medbookings.co.za, www.medbookings.co.za"},
 		{staging, "cert", "staging.medbookings.co.za"},
 		{staging, "scheduler", "10 schedules"},
@@ -116,10 +118,12 @@ func TestOverviewOfEachEnvironment(t *testing.T) {
 // The picture of both: one box each, what differs labelled with the
 // environment, what only one has marked as such.
 func TestOverviewDOT(t *testing.T) {
-	dot := BuildOverview(golden(t)).DOT()
+	asm := golden(t)
+	dot := BuildOverview(asm).DOT()
 	for _, w := range []string{
 		`"nat" [label="NAT\nproduction: NAT gateway + Elastic IP\nstaging: NAT instance t4g.nano"`,
-		`"db" [label="RDS PostgreSQL 16.13\nproduction: db.t4g.small, Multi-AZ\nstaging: db.t4g.micro, single-AZ"`,
+		`"db" [label="RDS PostgreSQL 16.13\nproduction: ` + databaseLine(t, asm, "MedBookingsInfraStack-Production") +
+			`\nstaging: ` + databaseLine(t, asm, "MedBookingsInfraStack-Staging") + `"`,
 		`subgraph "cluster_vpc/App" {`,
 		`label="us-east-1 stack\nproduction: MedBookingsEdge-Production\nstaging: MedBookingsEdge-Staging"`,
 		`"cdn" -> "bucket:Assets" [label="BUILD_ID, _next/*, logo.png\n(staging only)"`,
@@ -208,4 +212,23 @@ func TestOverviewHelpers(t *testing.T) {
 	if got := providers(secret); !slices.Equal(got, []string{"SendGrid", "Twilio"}) {
 		t.Errorf("providers = %q", got)
 	}
+}
+
+// databaseLine is what the overview should say of the stack's database
+// instance, read from its template: "<class>, Multi-AZ" or ", single-AZ".
+func databaseLine(t *testing.T, asm *assembly.Assembly, stack string) string {
+	t.Helper()
+	s, err := asm.Stack(stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbs := s.OfType("AWS::RDS::DBInstance")
+	if len(dbs) != 1 {
+		t.Fatalf("%s: %d database instances", stack, len(dbs))
+	}
+	az := "single-AZ"
+	if dbs[0].Properties["MultiAZ"] == true {
+		az = "Multi-AZ"
+	}
+	return fmt.Sprintf("%s, %s", dbs[0].Properties["DBInstanceClass"], az)
 }
