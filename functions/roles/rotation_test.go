@@ -163,8 +163,9 @@ func TestEnsureCreatesTheClone(t *testing.T) {
 	}
 }
 
-// TestMultiUserRotation simulates several rotations exactly as the hosted
-// function runs them and checks what keeps the application alive.
+// TestMultiUserRotation simulates several rotations as the multi-user
+// strategy runs them (functions/rotation: the other user's password set,
+// then that user made current) and checks what keeps the application alive.
 func TestMultiUserRotation(t *testing.T) {
 	ctx := context.Background()
 	s := spec("rot")

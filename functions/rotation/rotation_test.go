@@ -345,8 +345,9 @@ func TestSingleUserRotation(t *testing.T) {
 }
 
 // TestMultiUserRotation rotates the application secret four times and
-// checks what keeps the application alive (as functions/roles'
-// TestMultiUserRotation does for AWS's hosted function).
+// checks what keeps the application alive, through this package's own
+// steps (functions/roles' TestMultiUserRotation checks the roles' side:
+// the clone acts as the application role).
 func TestMultiUserRotation(t *testing.T) {
 	e := setup(t, "rot")
 	ctx := context.Background()
