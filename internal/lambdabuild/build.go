@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -179,7 +180,21 @@ func build(name string, layout Layout, force bool) (Bundle, error) {
 			return Bundle{}, err
 		}
 	}
+	pruneOlder(out, name, dir)
 	return Bundle{Dir: dir, SHA256: sum, AssetHash: assetHash(sum, layout)}, nil
+}
+
+// pruneOlder removes the earlier builds of function name (.build/<name>-<16
+// hex digits>) but keep, once they are an hour old: each change of the
+// functions' code leaves one behind, and a synthesis running at the same
+// time on other inputs has long read its own.
+func pruneOlder(out, name, keep string) {
+	olds, _ := filepath.Glob(filepath.Join(out, name+"-"+strings.Repeat("[0-9a-f]", 16)))
+	for _, old := range olds {
+		if info, err := os.Stat(old); err == nil && old != keep && time.Since(info.ModTime()) > time.Hour {
+			_ = os.RemoveAll(old)
+		}
+	}
 }
 
 // inputDigest hashes everything that can change a build's output.
