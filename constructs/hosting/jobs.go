@@ -7,14 +7,13 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/lambdabuild"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/lambdafn"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/schedules"
 )
 
 // Job is one of the app's scheduled routes (formerly vercel.json's crons).
@@ -94,37 +93,18 @@ func (h *Hosting) createJobs() {
 	})
 	h.CronFunction = fn
 
-	account := awscdk.Stack_Of(h.Construct).Account()
-	role := awsiam.NewRole(h.Construct, jsii.String("JobsRole"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil).WithConditions(&map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": account},
-		}),
-		Description: jsii.String("Runs the MedBookings " + p.Environment + " scheduled jobs"),
-	})
-	awsiam.NewManagedPolicy(h.Construct, jsii.String("JobsPolicy"), &awsiam.ManagedPolicyProps{
-		Roles: &[]awsiam.IRole{role},
-		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("lambda:InvokeFunction"),
-			Resources: &[]*string{fn.FunctionArn()},
-		})},
-	})
+	role, _ := schedules.NewRole(h.Construct, "Jobs", "Runs the MedBookings "+p.Environment+" scheduled jobs",
+		[]string{"lambda:InvokeFunction"}, []*string{fn.FunctionArn()})
 	for _, j := range Jobs {
 		input, _ := json.Marshal(map[string]string{"path": j.Path})
-		awsscheduler.NewCfnSchedule(h.Construct, jsii.String(j.ID+"Schedule"), &awsscheduler.CfnScheduleProps{
-			Name:                       jsii.String(p.Prefix + "-" + kebab(j.ID)),
-			Description:                jsii.String(j.Description + ": GET " + j.Path),
-			ScheduleExpression:         jsii.String(j.Schedule),
-			ScheduleExpressionTimezone: jsii.String("UTC"),
-			FlexibleTimeWindow:         &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
-			State:                      jsii.String("ENABLED"),
-			Target: &awsscheduler.CfnSchedule_TargetProperty{
-				Arn:     fn.FunctionArn(),
-				RoleArn: role.RoleArn(),
-				Input:   jsii.String(string(input)),
-				RetryPolicy: &awsscheduler.CfnSchedule_RetryPolicyProperty{
-					MaximumRetryAttempts: jsii.Number(2), MaximumEventAgeInSeconds: jsii.Number(600),
-				},
-			},
+		schedules.New(h.Construct, role, schedules.Schedule{
+			ID:          j.ID + "Schedule",
+			Name:        p.Prefix + "-" + kebab(j.ID),
+			Description: j.Description + ": GET " + j.Path,
+			Expression:  j.Schedule,
+			Target:      fn.FunctionArn(),
+			Input:       jsii.String(string(input)),
+			Retries:     2, MaxAgeSeconds: 600,
 		})
 	}
 }
