@@ -19,6 +19,7 @@ import (
 	"github.com/sheigoldberg/medbookings/infrastructure/constructs/storage"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/cdktest"
 	"github.com/sheigoldberg/medbookings/infrastructure/internal/compliance"
+	"github.com/sheigoldberg/medbookings/infrastructure/internal/lambdafn"
 )
 
 // Pinned logical IDs of the stateful resources under the construct ID
@@ -70,24 +71,6 @@ var (
 
 func days(n float64) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(n)) }
 
-// grantee is a role whose grants are added to a customer managed policy
-// instead of an inline default policy, as the hosting construct's are.
-type grantee struct {
-	role   awsiam.IRole
-	policy awsiam.ManagedPolicy
-}
-
-func (g *grantee) GrantPrincipal() awsiam.IPrincipal { return g }
-
-func (g *grantee) AddToPrincipalPolicy(st awsiam.PolicyStatement) *awsiam.AddToPrincipalPolicyResult {
-	g.policy.AddStatements(st)
-	return &awsiam.AddToPrincipalPolicyResult{StatementAdded: jsii.Bool(true), PolicyDependable: g.policy}
-}
-
-func (g *grantee) AssumeRoleAction() *string                      { return g.role.AssumeRoleAction() }
-func (g *grantee) PolicyFragment() awsiam.PrincipalPolicyFragment { return g.role.PolicyFragment() }
-func (g *grantee) PrincipalAccount() *string                      { return g.role.PrincipalAccount() }
-
 // build adds the variant's construct, role, policy and grant to a new
 // stack of app.
 func (v *variant) build(app awscdk.App) {
@@ -99,7 +82,7 @@ func (v *variant) build(app awscdk.App) {
 	policy := awsiam.NewManagedPolicy(v.stack, jsii.String("ServerPolicy"), &awsiam.ManagedPolicyProps{
 		Roles: &[]awsiam.IRole{role},
 	})
-	v.grant = v.uploads.GrantUploads(&grantee{role: role, policy: policy}, policy)
+	v.grant = v.uploads.GrantUploads(lambdafn.Grantee(role, policy), policy) // as the hosting construct grants
 	if v.publicRead {
 		v.uploads.AllowPublicRead(jsii.String(distributionARN))
 	}

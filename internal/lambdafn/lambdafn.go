@@ -74,7 +74,14 @@ func NewIdentity(scope constructs.Construct, id, description string, logs LogOpt
 
 // Grantee is the role as a grantee whose grants are added to the managed
 // policy rather than to an inline default policy of the role.
-func (i *Identity) Grantee() awsiam.IGrantable { return &grantee{role: i.Role, policy: i.Policy} }
+func (i *Identity) Grantee() awsiam.IGrantable { return Grantee(i.Role, i.Policy) }
+
+// Grantee is role as a grantee whose grants are added to policy (a
+// customer managed policy of the role) rather than to an inline default
+// policy of the role.
+func Grantee(role awsiam.IRole, policy awsiam.ManagedPolicy) awsiam.IGrantable {
+	return &grantee{role: role, policy: policy}
+}
 
 // ExecutionRole is the role to give the function: grants through the
 // function itself are refused (they would create an inline policy); grant
