@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -246,11 +248,7 @@ func Resolve(f *File, stack string, derived map[string]Value, sets []Setting) As
 			a.set(k, v, f.Name+" stacks."+p)
 		}
 	}
-	keys := make([]string, 0, len(derived))
-	for k := range derived {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(derived))
 	for _, k := range keys {
 		a.set(k, derived[k].Value, derived[k].Source)
 	}

@@ -26,7 +26,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -208,11 +210,7 @@ func notPricedTypes(e Estimate) []string {
 // WritePriceTable writes the price table and the always-free allowances
 // as Markdown (for docs/cost.md).
 func WritePriceTable(w io.Writer) error {
-	keys := make([]string, 0, len(Prices))
-	for k := range Prices {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(Prices))
 	fmt.Fprintf(w, "Prices for %s, as of %s (on-demand, USD). *Read*: when the figure was read (2026-11: as the table was first compiled; %s: read or re-checked for this revision). Figures marked **unconfirmed** could not be confirmed; every item priced with them is marked so in the estimate.\n\n", Region, PricesAsOf, readToday)
 	fmt.Fprintln(w, "| Key | USD | Unit | Source | Read | Confirmed in | Note |")
 	fmt.Fprintln(w, "|---|---:|---|---|---|---|---|")

@@ -2,6 +2,8 @@ package assembly
 
 import (
 	"cmp"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -79,11 +81,7 @@ func walkOutputs(v any, prop string, out *[]StackOutputRef) {
 			*out = append(*out, r)
 			return
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		for _, k := range keys {
 			walkOutputs(x[k], prop, out)
 		}
