@@ -63,11 +63,8 @@ func (d *Database) createUsers(p Props) {
 	d.AppSecret = userSecret("AppSecret", AppUsername, d.MasterSecret)
 	d.ReadOnlySecret = userSecret("ReadOnlySecret", ReadOnlyUsername, nil)
 
-	fn := d.rolesFunction(p, fnSG)
-	b, err := lambdabuild.Build("dbroles", lambdabuild.Layout{})
-	if err != nil {
-		panic(err)
-	}
+	b := lambdabuild.MustBuild("dbroles", lambdabuild.Layout{})
+	fn := d.rolesFunction(p, fnSG, b)
 	instance := d.Instance
 	roles := awscdk.NewCustomResource(self, jsii.String("Roles"), &awscdk.CustomResourceProps{
 		ServiceToken: fn.FunctionArn(),
@@ -113,10 +110,7 @@ func RotationFunctionName(identifier, user string) string {
 // permissions boundary, and their single-user variant cannot rotate a user
 // whose sessions are read-only (ALTER ROLE inside a read-only transaction).
 func (d *Database) rotation(p Props, roles awscdk.CfnResource, sg awsec2.ISecurityGroup, id, username string, secret, master awssecretsmanager.ISecret) {
-	b, err := lambdabuild.Build("dbrotate", lambdabuild.Layout{})
-	if err != nil {
-		panic(err)
-	}
+	b := lambdabuild.MustBuild("dbrotate", lambdabuild.Layout{})
 	user, strategy := "readonly", "single-user"
 	if master != nil {
 		user, strategy = "app", "multi-user"
@@ -188,11 +182,7 @@ func (d *Database) rotation(p Props, roles awscdk.CfnResource, sg awsec2.ISecuri
 }
 
 // rolesFunction is the Lambda behind the Roles custom resource.
-func (d *Database) rolesFunction(p Props, sg awsec2.ISecurityGroup) awslambda.Function {
-	b, err := lambdabuild.Build("dbroles", lambdabuild.Layout{})
-	if err != nil {
-		panic(err)
-	}
+func (d *Database) rolesFunction(p Props, sg awsec2.ISecurityGroup, b lambdabuild.Bundle) awslambda.Function {
 	name := p.Identifier + "-db-roles"
 	id := lambdafn.NewIdentity(d.Construct, "RolesFunction", "MedBookings "+p.Description+" database role custom resource",
 		lambdafn.LogOptions{Name: "/aws/lambda/" + name, Key: d.Key, Retention: p.LogRetention, RemovalPolicy: p.SecretsRemovalPolicy}, true)

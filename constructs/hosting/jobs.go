@@ -59,10 +59,7 @@ const (
 // its public URL (like Vercel's cron did), and one schedule per job.
 func (h *Hosting) createJobs() {
 	p := h.props
-	b, err := lambdabuild.Build("cron", lambdabuild.Layout{})
-	if err != nil {
-		panic(err)
-	}
+	b := lambdabuild.MustBuild("cron", lambdabuild.Layout{})
 	id := lambdafn.NewIdentity(h.Construct, "Cron", "MedBookings "+p.Environment+" scheduled jobs",
 		lambdafn.LogOptions{Name: "/aws/lambda/" + p.Prefix + "-cron", Key: p.Key, Retention: p.LogRetention, RemovalPolicy: p.RemovalPolicy}, true)
 	h.CronSecret.GrantRead(id.Grantee(), nil)

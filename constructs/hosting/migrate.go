@@ -64,10 +64,7 @@ func (h *Hosting) createMigrations() {
 	if err != nil {
 		panic(err)
 	}
-	b, err := lambdabuild.Build("migrate", lambdabuild.Layout{Files: files})
-	if err != nil {
-		panic(err)
-	}
+	b := lambdabuild.MustBuild("migrate", lambdabuild.Layout{Files: files})
 	id := lambdafn.NewIdentity(h.Construct, "Migrate", "MedBookings "+p.Environment+" database migrations",
 		lambdafn.LogOptions{Name: "/aws/lambda/" + p.Prefix + "-migrate", Key: p.Key, Retention: p.LogRetention, RemovalPolicy: p.RemovalPolicy}, true)
 	p.DatabaseSecret.GrantRead(id.Grantee(), nil)

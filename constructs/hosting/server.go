@@ -103,13 +103,10 @@ func (h *Hosting) createFunctions() {
 // (functions/envwrapper) and the RDS certificate bundle.
 func (h *Hosting) createEnvWrapper() awslambda.ILayerVersion {
 	p := h.props
-	layerBundle, err := lambdabuild.Build("envwrapper", lambdabuild.Layout{
+	layerBundle := lambdabuild.MustBuild("envwrapper", lambdabuild.Layout{
 		Binary: strings.TrimPrefix(WrapperPath, "/opt/"),
 		Files:  map[string][]byte{strings.TrimPrefix(CAPath, "/opt/"): rdsca.PEM},
 	})
-	if err != nil {
-		panic(err)
-	}
 	return awslambda.NewLayerVersion(h.Construct, jsii.String("EnvWrapper"), &awslambda.LayerVersionProps{
 		LayerVersionName:        jsii.String(p.Prefix + "-env-wrapper"),
 		Code:                    layerBundle.Code(),

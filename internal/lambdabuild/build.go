@@ -109,6 +109,16 @@ func Build(name string, layout Layout) (Bundle, error) {
 	return b, nil
 }
 
+// MustBuild is Build for construct code, which reports a failed build
+// (a compile error in functions/) by panicking, as every synthesis error.
+func MustBuild(name string, layout Layout) Bundle {
+	b, err := Build(name, layout)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 // Rebuild builds again, ignoring both caches (for the reproducibility test).
 func Rebuild(name string, layout Layout) (Bundle, error) {
 	if layout.Binary == "" {
