@@ -532,9 +532,7 @@ func View(asm *assembly.Assembly, s *assembly.Stack) *EnvView {
 	var aliases []string
 	if len(dists) > 0 {
 		cdn = dists[0]
-		for _, a := range stringsOf(cdn.Prop("DistributionConfig.Aliases")) {
-			aliases = append(aliases, a)
-		}
+		aliases = stringsOf(cdn.Prop("DistributionConfig.Aliases"))
 		v.add(&OvNode{ID: "visitor", Kind: kindActor, Title: "Visitor", Lines: []string{"browser"}})
 		var lines []string
 		lines = append(lines, strings.Join(stringsOf(cdn.Prop("DistributionConfig.Aliases")), ", "))
@@ -1083,10 +1081,7 @@ func (ov *Overview) DOT() string {
 			lines = append(lines, title[len(title)-1])
 			title = title[:len(title)-1]
 		}
-		var out []string
-		for _, t := range title {
-			out = append(out, t)
-		}
+		out := slices.Clone(title)
 		for _, l := range lines {
 			out = append(out, wrap(l, 40)...)
 		}

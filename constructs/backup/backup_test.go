@@ -533,7 +533,6 @@ func TestPropsAreChecked(t *testing.T) {
 // Template readers shared by the construct tests (internal/cdktest).
 var (
 	props   = cdktest.Props
-	ref     = cdktest.Ref
 	getAtt  = cdktest.GetAtt
 	flatten = cdktest.Flatten
 	toJSON  = cdktest.CompactJSON

@@ -487,9 +487,8 @@ func TestBodyHashHandler(t *testing.T) {
 
 // Template readers shared by the tests (internal/cdktest).
 var (
-	resources = cdktest.OfType
-	only      = cdktest.Only
-	props     = cdktest.Props
-	ref       = cdktest.Ref
-	getAtt    = cdktest.GetAtt
+	only   = cdktest.Only
+	props  = cdktest.Props
+	ref    = cdktest.Ref
+	getAtt = cdktest.GetAtt
 )

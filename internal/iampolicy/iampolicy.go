@@ -253,10 +253,6 @@ var negated = map[string]string{
 	"ArnNotLike":                "ArnLike",
 }
 
-var positive = map[string]bool{
-	"StringEquals": true, "StringEqualsIgnoreCase": true, "StringLike": true, "ArnEquals": true, "ArnLike": true, "Bool": true,
-}
-
 // holds evaluates the condition against the (lower-cased) request context.
 func (c Condition) holds(ctx map[string][]string) (bool, error) {
 	values := ctx[strings.ToLower(c.Key)]
