@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -485,7 +487,20 @@ func TestCommandFormatsAndCompare(t *testing.T) {
 	if code, _, errOut := exec("-set", "nope=1", "-assembly", before); code != 2 || !strings.Contains(errOut, `unknown key "nope"`) {
 		t.Errorf("bad -set: %d %s", code, errOut)
 	}
+	// An output that cannot be written fails the command, an estimate
+	// and a comparison alike.
+	for _, args := range [][]string{{"-assembly", before}, {"-compare", before, "-assembly", after}} {
+		code, err := run(append([]string{"-assumptions", "testdata/assumptions.json"}, args...), failingWriter{}, io.Discard)
+		if code != 1 || err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Errorf("%v to a failing output: exit %d, %v; want 1 and the write error", args, code, err)
+		}
+	}
 }
+
+// failingWriter refuses every write, as a full disk or a closed pipe does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestReplaceSections(t *testing.T) {
 	doc := "a\n" + fmt.Sprintf(beginMark, "x") + "old\n" + fmt.Sprintf(endMark, "x") + "\nb\n"

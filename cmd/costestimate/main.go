@@ -58,7 +58,10 @@ func main() {
 	os.Exit(code)
 }
 
-func run(args []string, stdout, stderr io.Writer) (int, error) {
+func run(args []string, output, stderr io.Writer) (int, error) {
+	// The writers below print with fmt and tabwriter, which drop write
+	// errors: the output remembers the first one, and run reports it.
+	stdout := &stickyWriter{w: output}
 	fs := flag.NewFlagSet("costestimate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asmPath := fs.String("assembly", "cdk.out", "cloud assembly folder, folder of *.template.json, or one template")
@@ -75,7 +78,13 @@ func run(args []string, stdout, stderr io.Writer) (int, error) {
 		return 2, nil
 	}
 	if *prices {
-		return 0, WritePriceTable(stdout)
+		if err := WritePriceTable(stdout); err != nil {
+			return 1, err
+		}
+		if stdout.err != nil {
+			return 1, stdout.err
+		}
+		return 0, nil
 	}
 	switch *format {
 	case "table", "markdown", "json":
@@ -138,9 +147,9 @@ func run(args []string, stdout, stderr io.Writer) (int, error) {
 		notPriced += s.NotPriced
 	}
 	if before != "" {
-		b, err := estimate(before)
-		if err != nil {
-			return 1, err
+		b, berr := estimate(before)
+		if berr != nil {
+			return 1, berr
 		}
 		d := Compare(b, a)
 		switch *format {
@@ -160,6 +169,9 @@ func run(args []string, stdout, stderr io.Writer) (int, error) {
 		default:
 			err = WriteTable(stdout, a)
 		}
+	}
+	if err == nil {
+		err = stdout.err
 	}
 	if err != nil {
 		return 1, err
@@ -243,4 +255,20 @@ func WritePriceTable(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "\nNo always-free allowance: Secrets Manager (a 30-day trial only), RDS, EC2, EBS, NAT gateways, public IPv4 addresses, S3 storage and requests, AWS Backup, Lambda@Edge, Route 53, Amplify (12 months only).")
 	return nil
+}
+
+// stickyWriter passes writes to w until one fails, then keeps that error
+// and refuses the rest.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
